@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The project's test command: installs and starts what the tests need when it is absent,
+# exports their addresses, runs every .NET and Node test suite, and ends with one line
+# "Tests: N passed, M failed[, K skipped]" summed from the real results.
+# Exit status is non-zero when any test failed or any suite could not run.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+log_dir="$root/.test-services/logs"
+mkdir -p "$log_dir"
+
+passed=0; failed=0; skipped=0; broken=0
+pids_to_stop=()
+cleanup() { for pid in "${pids_to_stop[@]}"; do kill "$pid" 2>/dev/null; done; }
+trap cleanup EXIT
+
+say() { echo "[test.sh] $*"; }
+
+# --- Node packages (the official SDK for conformance tests) ---------------------------------
+if [ -f tests/conformance/package-lock.json ]; then
+  say "npm ci in tests/conformance"
+  (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error) || { say "npm ci failed"; broken=1; }
+fi
+
+# --- .NET ------------------------------------------------------------------------------------
+say "building"
+if ! dotnet build Messaging.sln -c Release -warnaserror 2>&1 | tail -n 30; then broken=1; fi
+if [ "${PIPESTATUS[0]:-0}" != 0 ]; then broken=1; fi
+
+dotnet_out="$log_dir/dotnet-test.log"
+say "running .NET tests"
+dotnet test Messaging.sln -c Release --no-build 2>&1 | tee "$dotnet_out"
+dotnet_rc=${PIPESTATUS[0]}
+# Microsoft Testing Platform prints one summary: "total: N", "failed: N", "succeeded: N", "skipped: N".
+read -r d_total d_failed d_passed d_skipped < <(awk '
+  /^[[:space:]]*total:/     {t=$2}
+  /^[[:space:]]*failed:/    {f=$2}
+  /^[[:space:]]*succeeded:/ {s=$2}
+  /^[[:space:]]*skipped:/   {k=$2}
+  END {print t+0, f+0, s+0, k+0}' "$dotnet_out")
+passed=$((passed + d_passed)); failed=$((failed + d_failed)); skipped=$((skipped + d_skipped))
+if [ "$dotnet_rc" != 0 ] && [ "$d_failed" = 0 ]; then say ".NET test run failed without a failed test"; broken=1; fi
+if [ "$d_total" = 0 ]; then say "no .NET test ran"; broken=1; fi
+
+# --- Node suites (node's own test runner) ------------------------------------------------------
+if [ -f tests/conformance/package.json ]; then
+  emulator_port=${EMULATOR_PORT:-18451}
+  export EMULATOR_URL="http://127.0.0.1:${emulator_port}"
+  say "starting the emulator on $EMULATOR_URL"
+  dotnet src/Messaging.Emulator/bin/Release/net10.0/Messaging.Emulator.dll --urls "$EMULATOR_URL" \
+    >"$log_dir/emulator.log" 2>&1 &
+  pids_to_stop+=($!)
+  for _ in $(seq 1 100); do curl -fs "$EMULATOR_URL/health" >/dev/null 2>&1 && break; sleep 0.2; done
+  node_out="$log_dir/node-test.log"
+  say "running Node tests"
+  (cd tests/conformance && node --test --test-reporter=tap) 2>&1 | tee "$node_out"
+  node_rc=${PIPESTATUS[0]}
+  read -r n_pass n_fail n_skip < <(awk '
+    /^# pass /    {p=$3}
+    /^# fail /    {f=$3}
+    /^# skipped / {s=$3}
+    /^# todo /    {s+=$3}
+    END {print p+0, f+0, s+0}' "$node_out")
+  passed=$((passed + n_pass)); failed=$((failed + n_fail)); skipped=$((skipped + n_skip))
+  if [ "$node_rc" != 0 ] && [ "$n_fail" = 0 ]; then say "Node test run failed without a failed test"; broken=1; fi
+fi
+
+summary="Tests: $passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+if [ "$failed" -gt 0 ] || [ "$broken" -ne 0 ]; then exit 1; fi
+exit 0
