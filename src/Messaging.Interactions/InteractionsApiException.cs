@@ -1,0 +1,54 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Messaging.Interactions;
+
+/// <summary>
+/// The API answered with an error. Carries the HTTP status, the API's error status name and message,
+/// and <c>Retry-After</c>. It never holds the API key or the request headers.
+/// </summary>
+public sealed class InteractionsApiException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public InteractionsApiException(HttpStatusCode statusCode, string? errorStatus, string apiMessage, TimeSpan? retryAfter = null,
+        JsonObject? error = null, int attempts = 1)
+        : base($"{(int)statusCode} {errorStatus ?? statusCode.ToString()}: {apiMessage}")
+    {
+        StatusCode = statusCode;
+        ErrorStatus = errorStatus;
+        ApiMessage = apiMessage;
+        RetryAfter = retryAfter;
+        Error = error;
+        Attempts = attempts;
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public InteractionsApiException() : this(HttpStatusCode.InternalServerError, null, "Unknown error") { }
+
+    /// <summary>Creates the exception.</summary>
+    public InteractionsApiException(string message) : this(HttpStatusCode.InternalServerError, null, message) { }
+
+    /// <summary>Creates the exception.</summary>
+    public InteractionsApiException(string message, Exception innerException) : base(message, innerException) => ApiMessage = message;
+
+    /// <summary>The HTTP status.</summary>
+    public HttpStatusCode StatusCode { get; }
+
+    /// <summary>The API's status name, e.g. <c>RESOURCE_EXHAUSTED</c>, when the body had one.</summary>
+    public string? ErrorStatus { get; }
+
+    /// <summary>The API's <c>error.message</c>, or a description of the unexpected answer.</summary>
+    public string ApiMessage { get; } = "";
+
+    /// <summary>The wait the server asked for (<c>retry-after-ms</c> or <c>Retry-After</c>), if any.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The API's <c>error</c> object as received, if the body was JSON.</summary>
+    public JsonObject? Error { get; }
+
+    /// <summary>How many attempts were made, retries included.</summary>
+    public int Attempts { get; }
+
+    /// <summary>True for statuses worth retrying later: 408, 429 and 5xx.</summary>
+    public bool IsRetryable => StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)StatusCode >= 500;
+}

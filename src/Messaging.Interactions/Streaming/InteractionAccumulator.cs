@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using Messaging.Interactions.Json;
+using Messaging.Interactions.Models;
+using Messaging.Interactions.Models.Steps;
+
+namespace Messaging.Interactions.Streaming;
+
+/// <summary>
+/// Turns a stream's events into the finished <see cref="Interaction"/>: whole steps from
+/// <c>step.start</c>/<c>step.delta</c>/<c>step.stop</c> (see <see cref="StepBuilder"/>), the status from
+/// status updates and the final <c>interaction.completed</c>. The result's steps equal those a
+/// <c>GET</c> of the finished interaction returns after its input.
+/// </summary>
+public sealed class InteractionAccumulator
+{
+    private readonly SortedDictionary<int, StepBuilder> _open = [];
+    private readonly SortedDictionary<int, Step> _done = [];
+    private JsonObject _interaction = [];
+
+    /// <summary>The interaction's id, once known.</summary>
+    public string? InteractionId { get; private set; }
+
+    /// <summary>The latest status seen.</summary>
+    public InteractionStatus Status { get; private set; }
+
+    /// <summary>The id of the last event applied (the stream's resume point).</summary>
+    public string? LastEventId { get; private set; }
+
+    /// <summary>True once <c>interaction.completed</c> was applied.</summary>
+    public bool IsCompleted { get; private set; }
+
+    /// <summary>The <c>error</c> events seen.</summary>
+    public IList<ErrorEvent> Errors { get; } = [];
+
+    /// <summary>The steps completed so far, by index.</summary>
+    public IReadOnlyList<Step> CompletedSteps => _done.Values.ToList();
+
+    /// <summary>Applies one event; returns the whole step when the event completes one.</summary>
+    public Step? Apply(InteractionEvent evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        if (evt.EventId is { } id) LastEventId = id;
+        switch (evt)
+        {
+            case InteractionCreatedEvent created:
+                MergeInteraction(created.Json["interaction"] as JsonObject);
+                break;
+            case InteractionStatusUpdateEvent update:
+                if (update.InteractionId is { } iid) InteractionId ??= iid;
+                if (!string.IsNullOrEmpty(update.Status.Value))
+                {
+                    Status = update.Status;
+                    _interaction["status"] = update.Status.Value;
+                }
+                break;
+            case StepStartEvent start:
+                _open[start.Index] = new StepBuilder(start.Json["step"] as JsonObject ?? []);
+                break;
+            case StepDeltaEvent delta:
+                BuilderAt(delta.Index).Apply(delta.Delta);
+                break;
+            case StepStopEvent stop:
+                var step = BuilderAt(stop.Index).Complete();
+                _open.Remove(stop.Index);
+                _done[stop.Index] = step;
+                return step;
+            case InteractionCompletedEvent completed:
+                MergeInteraction(completed.Json["interaction"] as JsonObject);
+                IsCompleted = true;
+                break;
+            case InteractionSnapshotEvent snapshot:
+                // The stream broke for good and the client read the finished interaction instead:
+                // its steps replace whatever was half-built.
+                _open.Clear();
+                _done.Clear();
+                var snapshotSteps = snapshot.Interaction.Steps;
+                for (var i = 0; i < snapshotSteps.Count; i++) _done[i] = snapshotSteps[i];
+                MergeInteraction(snapshot.Json["interaction"] as JsonObject);
+                _interaction.Remove("steps");
+                IsCompleted = true;
+                break;
+            case ErrorEvent error:
+                Errors.Add(error);
+                break;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The interaction as accumulated so far: the resource from the created/completed events, with the
+    /// streamed steps (or, when none were streamed, the steps the completed event carried).
+    /// </summary>
+    public Interaction ToInteraction()
+    {
+        var json = InteractionsJson.Clone(_interaction);
+        foreach (var (index, builder) in _open) _done.TryAdd(index, builder.Complete());
+        if (_done.Count > 0 || json["steps"] is not JsonArray)
+        {
+            var steps = new JsonArray();
+            foreach (var step in _done.Values) steps.Add(InteractionsJson.Clone(step.Json));
+            json["steps"] = steps;
+        }
+        return new Interaction(json);
+    }
+
+    private StepBuilder BuilderAt(int index)
+    {
+        // A delta without a start (e.g. a resumed stream that began mid-step) starts an empty step.
+        if (!_open.TryGetValue(index, out var builder))
+        {
+            builder = new StepBuilder([]);
+            _open[index] = builder;
+        }
+        return builder;
+    }
+
+    private void MergeInteraction(JsonObject? partial)
+    {
+        if (partial is null) return;
+        foreach (var (name, value) in partial) _interaction[name] = value?.DeepClone();
+        if (partial["id"] is JsonValue id) InteractionId = id.ToString();
+        if (partial["status"] is JsonValue status) Status = new InteractionStatus(status.ToString());
+    }
+}
