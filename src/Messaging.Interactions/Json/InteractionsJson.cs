@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -19,6 +22,7 @@ public static class InteractionsJson
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         WriteIndented = false,
+        Converters = { new JsonObjectViewConverterFactory() },
     };
 
     /// <summary>Writer options with the same escaping, for code that writes with <see cref="Utf8JsonWriter"/>.</summary>
@@ -44,8 +48,49 @@ public static class InteractionsJson
         return JsonNode.Parse(ref reader) as JsonObject ?? throw new JsonException("Expected a JSON object.");
     }
 
-    /// <summary>Writes a node compactly with the relaxed escaping above.</summary>
-    public static string Serialize(JsonNode? node) => node is null ? "null" : node.ToJsonString(SerializerOptions);
+    /// <summary>Writes a node compactly; see <see cref="Write"/>.</summary>
+    public static string Serialize(JsonNode? node)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) Write(writer, node);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Writes a node compactly. Leaves that were parsed (strings, numbers) are written as their
+    /// original bytes, so escapes like <c>\u00d7</c> and number forms like <c>500.00</c> survive;
+    /// only values this process created are encoded anew.
+    /// </summary>
+    public static void Write(Utf8JsonWriter writer, JsonNode? node)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        switch (node)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (name, value) in obj)
+                {
+                    writer.WritePropertyName(name);
+                    Write(writer, value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array) Write(writer, item);
+                writer.WriteEndArray();
+                break;
+            case JsonValue value when value.TryGetValue(out JsonElement element):
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(element), skipInputValidation: true);
+                break;
+            default:
+                node.WriteTo(writer, SerializerOptions);
+                break;
+        }
+    }
 
     /// <summary>Deep copy (JsonNode instances can only have one parent).</summary>
     public static T Clone<T>(T node) where T : JsonNode => (T)node.DeepClone();

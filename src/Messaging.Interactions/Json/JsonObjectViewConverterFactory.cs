@@ -29,7 +29,7 @@ public sealed class JsonObjectViewConverterFactory : JsonConverterFactory
             return Factory(node);
         }
 
-        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => value.Json.WriteTo(writer);
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => InteractionsJson.Write(writer, value.Json);
 
         private static Func<JsonObject, T> CreateFactory()
         {

@@ -9,7 +9,7 @@ namespace Messaging.Interactions.Streaming;
 /// Reads interaction events from a <c>text/event-stream</c> body. Framing (multi-line data, comments,
 /// <c>\r\n</c>/<c>\r</c>/<c>\n</c> line ends, UTF-8 split across reads, a missing final newline) is
 /// handled by the runtime's own <see cref="SseParser"/>; this adds what the official SDK does on top:
-/// data-less events are skipped, <c>data: [DONE]</c> ends the stream, and the JSON decides the type.
+/// data-less events are skipped, a last event without its closing blank line is kept, <c>data: [DONE]</c> ends the stream, and the JSON decides the type.
 /// </summary>
 public static class InteractionEventReader
 {
@@ -20,7 +20,7 @@ public static class InteractionEventReader
     public static async IAsyncEnumerable<InteractionEvent> ReadAsync(
         Stream sseBody, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var parser = SseParser.Create(sseBody, ParseItem);
+        var parser = SseParser.Create(new TerminatedStream(sseBody), ParseItem);
         await foreach (var item in parser.EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
             switch (item.Data.Kind)
