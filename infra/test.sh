@@ -24,8 +24,12 @@ fi
 
 # --- .NET ------------------------------------------------------------------------------------
 say "building"
-if ! dotnet build Messaging.sln -c Release -warnaserror 2>&1 | tail -n 30; then broken=1; fi
-if [ "${PIPESTATUS[0]:-0}" != 0 ]; then broken=1; fi
+if ! dotnet build Messaging.sln -c Release >"$log_dir/build.log" 2>&1; then
+  tail -n 40 "$log_dir/build.log"
+  say "the build failed"
+  echo "Tests: 0 passed, 1 failed"
+  exit 1
+fi
 
 dotnet_out="$log_dir/dotnet-test.log"
 say "running .NET tests"
