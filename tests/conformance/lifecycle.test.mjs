@@ -43,6 +43,24 @@ describe('seed §11: background execution', () => {
     assert.ok(Number.isInteger(final.usage?.total_tokens), 'usage after completion');
   });
 
+  test('a background run that fails (emulator_fault failed) is reported by polling: status failed with errors[]', async () => {
+    const ai = client();
+    const interaction = await ai.interactions.create({
+      model: MODEL,
+      input: ANALYSIS,
+      background: true,
+      labels: { emulator_background_ms: '200', emulator_fault: 'failed' },
+    });
+    assert.ok(['in_progress', 'queued'].includes(interaction.status));
+    const { final } = await pollUntilDone(ai, interaction.id);
+    assert.equal(final.status, 'failed');
+    assert.ok(Array.isArray(final.errors) && final.errors.length > 0, `failed interactions carry errors[]: ${JSON.stringify(final)}`);
+    for (const e of final.errors) {
+      assert.equal(typeof e.message, 'string', `errors[].message: ${JSON.stringify(e)}`);
+      assert.ok(e.message.length > 0);
+    }
+  });
+
   test('background run on v1beta: cancel while running → cancelled, and it stays cancelled', async () => {
     const ai = client({ apiVersion: 'v1beta' });
     const interaction = await ai.interactions.create({

@@ -131,6 +131,17 @@ describe('seed §3: streaming', () => {
     );
   });
 
+  test('labels.emulator_chunks=4: the streamed text block arrives as exactly 4 text deltas', async () => {
+    const ai = client();
+    const events = await collect(
+      await ai.interactions.create({ model: MODEL, input: 'Explain how AI works', stream: true, labels: { emulator_chunks: '4' } }),
+    );
+    const { created, steps } = assertStreamShape(events);
+    const output = steps.find((s) => s.start.step.type === 'model_output');
+    assert.equal(output.deltas.filter((d) => d.delta.type === 'text').length, 4);
+    assert.equal(streamedText(events), (await ai.interactions.get(created.id)).output_text);
+  });
+
   test('stream on v1beta with the seed REST sample\'s ?alt=sse is accepted and changes nothing', async () => {
     const ai = client({ apiVersion: 'v1beta' });
     const body = { model: MODEL, input: 'Explain how AI works', stream: true };
