@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Messaging.Contracts;
+
+/// <summary>
+/// Command: run one interaction. Published by downstream services (and by the conversation saga for
+/// continuations); consumed by the worker replicas. <see cref="Request"/> is the body of
+/// <c>POST /interactions</c> exactly as the API defines it; it is forwarded unchanged except that the
+/// worker always streams.
+/// </summary>
+public sealed record InteractionRequested
+{
+    /// <summary>This request's id (a UUID); events caused by it carry it.</summary>
+    public Guid RequestId { get; init; }
+
+    /// <summary>The conversation; defaults to <see cref="RequestId"/>.</summary>
+    public Guid? ConversationId { get; init; }
+
+    /// <summary>The turn: the first requestId of the turn; defaults to <see cref="RequestId"/>.</summary>
+    public Guid? TurnId { get; init; }
+
+    /// <summary>The API create body (snake_case JSON object), e.g. <c>{"model":"gemini-3.5-flash","input":"Explain how AI works"}</c>.</summary>
+    [JsonConverter(typeof(ApiJsonConverter))]
+    public JsonElement Request { get; init; }
+}

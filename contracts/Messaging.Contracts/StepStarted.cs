@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Messaging.Contracts;
+
+/// <summary>Event: a step begins. <see cref="Step"/> is the API's initial form of it (it may already hold content).</summary>
+public sealed record StepStarted
+{
+    /// <summary>The <see cref="InteractionRequested"/> that caused this event (after a function loop, the continuation's).</summary>
+    public Guid RequestId { get; init; }
+
+    /// <summary>The conversation (defaults to the first request's id).</summary>
+    public Guid ConversationId { get; init; }
+
+    /// <summary>The turn: the first requestId of the turn; match a turn's final event by it.</summary>
+    public Guid TurnId { get; init; }
+
+    /// <summary>The API's interaction id.</summary>
+    public string InteractionId { get; init; } = "";
+
+    /// <summary>The step's 0-based position among this interaction's generated steps.</summary>
+    public int Index { get; init; }
+
+    /// <summary>The step as <c>step.start</c> carried it (API JSON).</summary>
+    [JsonConverter(typeof(ApiJsonConverter))]
+    public JsonElement Step { get; init; }
+}
