@@ -1,2 +1,2 @@
-var app = WebApplication.CreateBuilder(args).Build();
+var app = Messaging.Emulator.EmulatorApp.Build(args);
 app.Run();

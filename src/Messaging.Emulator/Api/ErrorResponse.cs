@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Messaging.Emulator.Api;
+
+/// <summary>Writes Google's error body with <c>application/json</c>.</summary>
+internal static class ErrorResponse
+{
+    public static Task WriteAsync(HttpResponse response, ApiException error) =>
+        WriteAsync(response, error.HttpStatus, error.Status, error.Message, error.RetryAfterSeconds);
+
+    public static async Task WriteAsync(HttpResponse response, int httpStatus, string status, string message, int? retryAfterSeconds = null)
+    {
+        response.StatusCode = httpStatus;
+        response.ContentType = JsonResponse.ContentType;
+        if (retryAfterSeconds is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        await JsonResponse.WriteBodyAsync(response, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("error");
+            writer.WriteNumber("code", httpStatus);
+            writer.WriteString("message", message);
+            writer.WriteString("status", status);
+            writer.WriteStartArray("details");
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        });
+    }
+}
