@@ -8,6 +8,7 @@ import {
   assertStreamShape,
   client,
   collect,
+  expectApiError,
   reconstructSteps,
   schemaProblems,
   streamedText,
@@ -270,6 +271,33 @@ describe('seed §8: google_search tool', () => {
     });
     assert.equal(interaction.status, 'completed');
     assertSearchSteps(interaction.steps, 'arabic');
+  });
+
+  test('stateless (store:false): search steps are resent verbatim; a tampered tool-step signature → 400', async () => {
+    const ai = client();
+    const tools = [{ type: 'google_search' }];
+    const history = [{ type: 'user_input', content: [{ type: 'text', text: 'Who won the euro 2024?' }] }];
+    const interaction1 = await ai.interactions.create({ model: MODEL, store: false, input: history, tools });
+    assert.equal(interaction1.status, 'completed');
+    assertSearchSteps(interaction1.steps, 'turn 1');
+    const followUp = { type: 'user_input', content: [{ type: 'text', text: 'Who was the top scorer?' }] };
+
+    const interaction2 = await ai.interactions.create({
+      model: MODEL,
+      store: false,
+      input: [...history, ...interaction1.steps, followUp],
+      tools,
+    });
+    assert.equal(interaction2.status, 'completed', 'the verbatim history is accepted');
+
+    const steps = structuredClone(interaction1.steps);
+    const signed = steps.find((s) => s.type.startsWith('google_search_') && typeof s.signature === 'string' && s.signature.length > 0);
+    assert.ok(signed, `a signed google_search step (reference §5: tool steps may carry signature): ${JSON.stringify(steps.map((s) => [s.type, !!s.signature]))}`);
+    signed.signature = (signed.signature[0] === 'A' ? 'B' : 'A') + signed.signature.slice(1);
+    await expectApiError(
+      () => ai.interactions.create({ model: MODEL, store: false, input: [...history, ...steps, followUp], tools }),
+      { name: 'BadRequestError', status: 400, googleStatus: 'INVALID_ARGUMENT' },
+    );
   });
 
   test('streamed search: search steps and citations arrive in the stream and match the stored interaction', async () => {

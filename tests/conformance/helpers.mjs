@@ -61,7 +61,7 @@ export function textOf(content) {
  * streamed one after another, only known event types, an event_id on every event (unique).
  * Returns { created, completed, steps } where steps[i] = { start, deltas, stop }.
  */
-export function assertStreamShape(events, { finalStatus = 'completed' } = {}) {
+export function assertStreamShape(events, { finalStatus = 'completed', allowError = false } = {}) {
   assert.ok(events.length >= 2, `expected at least interaction.created and interaction.completed, got ${events.length} events`);
   const types = events.map((e) => e.event_type);
   const known = new Set([
@@ -74,7 +74,7 @@ export function assertStreamShape(events, { finalStatus = 'completed' } = {}) {
     'error',
   ]);
   for (const t of types) assert.ok(known.has(t), `unknown event_type '${t}' in ${JSON.stringify(types)}`);
-  assert.ok(!types.includes('error'), `stream carried an error event: ${JSON.stringify(events.find((e) => e.event_type === 'error'))}`);
+  if (!allowError) assert.ok(!types.includes('error'), `stream carried an error event: ${JSON.stringify(events.find((e) => e.event_type === 'error'))}`);
 
   assert.equal(types[0], 'interaction.created', `first event must be interaction.created: ${JSON.stringify(types)}`);
   assert.equal(types.at(-1), 'interaction.completed', `last event must be interaction.completed: ${JSON.stringify(types)}`);
@@ -118,6 +118,9 @@ export function assertStreamShape(events, { finalStatus = 'completed' } = {}) {
         assert.equal(e.index, open.index, `step.stop index ${e.index} closes step ${open.index} (event #${i})`);
         open.stop = e;
         open = null;
+        break;
+      case 'error':
+        assert.equal(open, null, `error event inside step ${open?.index} (event #${i})`);
         break;
       case 'interaction.status_update':
         assert.equal(e.interaction_id, created.id, `status_update interaction_id (event #${i})`);
@@ -177,14 +180,21 @@ export async function pollUntilDone(ai, id, { intervalMs = 100, timeoutMs = 2000
   }
 }
 
-/** A fetch wrapper that records every request's method, URL and response status. */
+/** A fetch wrapper that records every request's method, URL, JSON body and response status. */
 export function recordingFetch() {
   const calls = [];
   const fetchFn = async (input, init) => {
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     const url = input instanceof Request ? input.url : String(input);
+    let body;
+    if (input instanceof Request && init == null) {
+      const text = await input.clone().text();
+      body = text ? JSON.parse(text) : undefined;
+    } else if (typeof init?.body === 'string' && init.body) {
+      body = JSON.parse(init.body);
+    }
     const response = await (init == null ? fetch(input) : fetch(input, init));
-    calls.push({ method, url, status: response.status });
+    calls.push({ method, url, body, status: response.status });
     return response;
   };
   return { fetch: fetchFn, calls };

@@ -17,6 +17,12 @@ import {
 
 const ANALYSIS = 'Write a detailed analysis of the impact of artificial intelligence on modern healthcare.';
 
+/** The first `code` (e.g. ECONNRESET) along an error's cause chain. */
+function causeCode(error) {
+  for (let e = error; e; e = e.cause) if (typeof e.code === 'string') return e.code;
+  return 'no code';
+}
+
 /** The parts of an event a resuming client relies on. */
 const projection = (e) => ({ event_type: e.event_type, event_id: e.event_id, index: e.index, delta: e.delta, step: e.step });
 
@@ -80,6 +86,29 @@ describe('seed §11: background execution', () => {
     assert.equal((await ai.interactions.get(interaction.id)).status, 'cancelled', 'a cancelled run does not complete later');
   });
 
+  test('cancelling a streamed background run ends its stream with interaction.completed status cancelled', async () => {
+    const ai = client();
+    const stream = await ai.interactions.create({
+      model: MODEL,
+      input: ANALYSIS,
+      background: true,
+      stream: true,
+      labels: { emulator_background_ms: '30000' },
+    });
+    const events = [];
+    let cancelled;
+    for await (const event of stream) {
+      events.push(event);
+      if (events.length === 1) {
+        assert.equal(event.event_type, 'interaction.created');
+        cancelled = ai.interactions.cancel(event.interaction.id);
+      }
+    }
+    assert.equal((await cancelled).status, 'cancelled');
+    const { created } = assertStreamShape(events, { finalStatus: 'cancelled' });
+    assert.equal((await ai.interactions.get(created.id)).status, 'cancelled');
+  });
+
   test('cancel of a finished interaction → 400 BadRequestError FAILED_PRECONDITION (not a retried 409)', async () => {
     const ai = client();
     const done = await ai.interactions.create({ model: MODEL, input: 'Explain how AI works in a few words' });
@@ -90,6 +119,71 @@ describe('seed §11: background execution', () => {
       googleStatus: 'FAILED_PRECONDITION',
     });
     assert.equal((await ai.interactions.get(done.id)).status, 'completed');
+  });
+});
+
+describe('interaction-level failure (reference §11)', () => {
+  test('a failing streamed run: an error event, then interaction.completed with status failed; GET shows errors[]', async () => {
+    const ai = client();
+    const events = await collect(
+      await ai.interactions.create({ model: MODEL, input: 'Explain how AI works', stream: true, labels: { emulator_fault: 'failed' } }),
+    );
+    const { created } = assertStreamShape(events, { finalStatus: 'failed', allowError: true });
+    const errorEvent = events.find((e) => e.event_type === 'error');
+    assert.ok(errorEvent, `an error event is streamed: ${events.map((e) => e.event_type)}`);
+    assert.equal(typeof errorEvent.error?.message, 'string', `error.message: ${JSON.stringify(errorEvent)}`);
+    if (errorEvent.error.code !== undefined) assert.equal(typeof errorEvent.error.code, 'string', 'error event code is a string (§6.2)');
+    const got = await ai.interactions.get(created.id);
+    assert.equal(got.status, 'failed');
+    assert.ok(Array.isArray(got.errors) && got.errors.length > 0, `errors[]: ${JSON.stringify(got)}`);
+  });
+
+  test('a failing unary run answers HTTP 200 with status failed and errors[]', async () => {
+    const ai = client({ apiVersion: 'v1beta' });
+    const interaction = await ai.interactions.create({ model: MODEL, input: 'Explain how AI works', labels: { emulator_fault: 'failed' } });
+    assert.equal(interaction.status, 'failed');
+    assert.ok(Array.isArray(interaction.errors) && interaction.errors.length > 0, `errors[]: ${JSON.stringify(interaction)}`);
+    assert.equal(typeof interaction.errors[0].message, 'string');
+  });
+});
+
+describe('automatic continuation (reference §7)', () => {
+  test('unary: the SDK follows requires_continuation hops by itself and merges them', async () => {
+    const recorder = recordingFetch();
+    const ai = client({ fetch: recorder.fetch });
+    const interaction = await ai.interactions.create({
+      model: MODEL,
+      input: ANALYSIS,
+      labels: { emulator_continuation_hops: '2' },
+    });
+    assert.equal(interaction.status, 'completed');
+    assert.equal(recorder.calls.length, 3, `one create per hop: ${JSON.stringify(recorder.calls.map((c) => c.status))}`);
+    assert.ok(recorder.calls.every((c) => c.status === 200));
+    for (const [i, call] of recorder.calls.slice(1).entries()) {
+      assert.equal(typeof call.body.continuation_token, 'string', 'the SDK resends the continuation_token');
+      assert.equal(call.body.input, undefined, 'stored hops are resumed without input');
+      assert.equal(call.body.previous_interaction_id, interaction.continuation_ids[i], 'each hop chains to the previous one');
+    }
+    assert.ok(Array.isArray(interaction.continuation_ids) && interaction.continuation_ids.length === 3, `continuation_ids: ${interaction.continuation_ids}`);
+    assert.equal(new Set(interaction.continuation_ids).size, 3, 'every hop has its own id');
+    assert.equal(typeof interaction.output_text, 'string');
+    assert.ok(interaction.output_text.length > 0);
+    const outputs = interaction.steps.filter((s) => s.type === 'model_output');
+    assert.equal(outputs.length, 3, `merged steps hold one model_output per hop: ${interaction.steps.map((s) => s.type)}`);
+  });
+
+  test('stream: every hop streams its events; intermediate interaction.completed has status requires_continuation', async () => {
+    const ai = client();
+    const events = await collect(
+      await ai.interactions.create({ model: MODEL, input: ANALYSIS, stream: true, labels: { emulator_continuation_hops: '1' } }),
+    );
+    const starts = events.flatMap((e, i) => (e.event_type === 'interaction.created' ? [i] : []));
+    assert.equal(starts.length, 2, `two hops: ${events.map((e) => e.event_type)}`);
+    const first = assertStreamShape(events.slice(0, starts[1]), { finalStatus: 'requires_continuation' });
+    assert.equal(typeof first.completed.continuation_token, 'string', 'the hop boundary carries a continuation_token');
+    const second = assertStreamShape(events.slice(starts[1]), { finalStatus: 'completed' });
+    assert.notEqual(second.created.id, first.created.id);
+    assert.ok(streamedText(events.slice(starts[1])).length > 0, 'the second hop streams more text');
   });
 });
 
@@ -121,6 +215,9 @@ describe('stream resume (get with stream:true and last_event_id)', () => {
     const resumed = await collect(await ai.interactions.get(created.id, { stream: true, last_event_id: events[k].event_id }));
     assert.deepEqual(resumed.map(projection), events.slice(k + 1).map(projection), 'resume replays only the later events');
     assert.equal(streamedText(events.slice(0, k + 1)) + streamedText(resumed), streamedText(events));
+
+    const replay = await collect(await ai.interactions.get(created.id, { stream: true }));
+    assert.deepEqual(replay.map(projection), events.map(projection), 'without last_event_id the whole stream is replayed');
 
     const fromLast = await collect(await ai.interactions.get(created.id, { stream: true, last_event_id: events.at(-2).event_id }));
     assert.deepEqual(fromLast.map(projection), [projection(events.at(-1))], 'resume after the second-to-last event yields only interaction.completed');
@@ -239,19 +336,25 @@ describe('errors and retries', () => {
 
   test('cut_stream after N events: the SDK yields those events, then throws APIConnectionError', async () => {
     const ai = client();
-    const stream = await ai.interactions.create({
-      model: MODEL,
-      input: 'Explain how AI works',
-      stream: true,
-      labels: { emulator_fault: 'cut_stream', emulator_fault_after: '3', emulator_chunks: '6', test_nonce: nonce() },
-    });
     const seen = [];
+    let stream;
     let error;
     try {
+      // maxRetries 0: a cut before any response would otherwise be retried (and re-create) 4 times.
+      stream = await ai.interactions.create(
+        {
+          model: MODEL,
+          input: 'Explain how AI works',
+          stream: true,
+          labels: { emulator_fault: 'cut_stream', emulator_fault_after: '3', emulator_chunks: '6', test_nonce: nonce() },
+        },
+        { maxRetries: 0 },
+      );
       for await (const event of stream) seen.push(event);
     } catch (e) {
       error = e;
     }
+    assert.ok(stream, `an SSE response (status line, headers, events) arrives before the cut; got ${error?.name}: ${error?.message} (${causeCode(error)})`);
     assert.equal(seen.length, 3, `three events before the cut: ${seen.map((e) => e.event_type)}`);
     assert.ok(error, 'the cut surfaces as an error, not as a normal end');
     assert.equal(error.name, 'APIConnectionError', `${error.name}: ${error.message}`);
