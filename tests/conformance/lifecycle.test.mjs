@@ -223,6 +223,23 @@ describe('stream resume (get with stream:true and last_event_id)', () => {
     assert.deepEqual(fromLast.map(projection), [projection(events.at(-1))], 'resume after the second-to-last event yields only interaction.completed');
   });
 
+  test('a background run (no stream) can be followed live with get(id, {stream:true}) until interaction.completed', async () => {
+    const ai = client({ apiVersion: 'v1beta' });
+    const interaction = await ai.interactions.create({
+      model: MODEL,
+      input: ANALYSIS,
+      background: true,
+      labels: { emulator_background_ms: '300', emulator_chunk_delay_ms: '20' },
+    });
+    assert.ok(['in_progress', 'queued'].includes(interaction.status));
+    const events = await collect(await ai.interactions.get(interaction.id, { stream: true }));
+    const { created } = assertStreamShape(events);
+    assert.equal(created.id, interaction.id);
+    const final = await ai.interactions.get(interaction.id);
+    assert.equal(final.status, 'completed', 'the stream ended with the run');
+    assert.equal(streamedText(events), final.output_text);
+  });
+
   test('a live background stream, interrupted and resumed with last_event_id, delivers the rest exactly once', async () => {
     const ai = client();
     const stream = await ai.interactions.create({
