@@ -6,15 +6,37 @@ export const MODEL = 'gemini-3.5-flash';
 export const IMAGE_MODEL = 'gemini-3.1-flash-image';
 export const AGENT = 'antigravity-preview-05-2026';
 
-/** The emulator's base URL; throws (so the calling test fails) when EMULATOR_URL is unset. */
+const START_HINT =
+  'Start the emulator (dotnet run --project src/Messaging.Emulator --urls http://127.0.0.1:PORT) ' +
+  'and run: EMULATOR_URL=http://127.0.0.1:PORT node --test';
+
+// Probed once per test file: an unreachable emulator fails every test at once with a clear message
+// instead of letting each SDK call retry its connection for seconds.
+const unreachable = await probe(process.env.EMULATOR_URL);
+
+async function probe(url) {
+  if (!url) return null;
+  let last;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      const response = await fetch(`${url.replace(/\/+$/, '')}/health`, { signal: AbortSignal.timeout(3000) });
+      if (response.ok) return null;
+      last = `GET /health answered ${response.status}`;
+    } catch (e) {
+      let code = e.name;
+      for (let c = e; c; c = c.cause) if (typeof c.code === 'string') code = c.code;
+      last = `GET /health failed: ${code}`;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return last;
+}
+
+/** The emulator's base URL; throws (so the calling test fails) when EMULATOR_URL is unset or unreachable. */
 export function emulatorUrl() {
   const url = process.env.EMULATOR_URL;
-  if (!url) {
-    throw new Error(
-      'EMULATOR_URL is not set. Start the emulator (dotnet run --project src/Messaging.Emulator ' +
-        '--urls http://127.0.0.1:PORT) and run: EMULATOR_URL=http://127.0.0.1:PORT node --test',
-    );
-  }
+  if (!url) throw new Error(`EMULATOR_URL is not set. ${START_HINT}`);
+  if (unreachable) throw new Error(`The emulator at EMULATOR_URL=${url} is not reachable (${unreachable}). ${START_HINT}`);
   return url.replace(/\/+$/, '');
 }
 
