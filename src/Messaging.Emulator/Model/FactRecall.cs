@@ -19,9 +19,9 @@ internal static partial class FactRecall
 
     private static readonly Dictionary<string, string> SecondPerson = new(StringComparer.Ordinal)
     {
-        ["I"] = "you", ["me"] = "you", ["my"] = "your", ["My"] = "Your", ["mine"] = "yours", ["myself"] = "yourself", ["am"] = "are",
-        ["I'm"] = "you're", ["I've"] = "you've", ["I'd"] = "you'd", ["I'll"] = "you'll", ["we"] = "you", ["We"] = "You",
-        ["us"] = "you", ["our"] = "your", ["Our"] = "Your", ["ours"] = "yours",
+        ["I"] = "you", ["me"] = "you", ["my"] = "your", ["My"] = "your", ["mine"] = "yours", ["myself"] = "yourself", ["am"] = "are",
+        ["I'm"] = "you're", ["I've"] = "you've", ["I'd"] = "you'd", ["I'll"] = "you'll", ["we"] = "you", ["We"] = "you",
+        ["us"] = "you", ["our"] = "your", ["Our"] = "your", ["ours"] = "yours",
     };
 
     /// <summary>"I have 2 dogs in my house." → "you have 2 dogs in your house".</summary>

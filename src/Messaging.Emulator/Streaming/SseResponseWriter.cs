@@ -13,6 +13,8 @@ internal static class SseResponseWriter
     private static readonly byte[] MalformedFrame =
         "event: step.delta\ndata: {\"event_type\":\"step.delta\",\"index\":0,\"delta\":{\"type\":\"text\",\"text\":\"broken\n\n"u8.ToArray();
 
+    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(50);
+
     public static async Task WriteAsync(HttpContext context, EventLog log, int start, EmulatorControls controls, CancellationToken stopping)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
@@ -36,7 +38,10 @@ internal static class SseResponseWriter
                     switch (fault)
                     {
                         case FaultKind.CutStream:
+                            // A flush hands the bytes to Kestrel's transport pipe, not to the socket, and an
+                            // abort discards what the pipe still holds: give the sender a moment to drain it.
                             await response.BodyWriter.FlushAsync(cancellationToken);
+                            await Task.Delay(CutGrace, cancellationToken);
                             context.Abort();
                             return;
                         case FaultKind.Stall:
