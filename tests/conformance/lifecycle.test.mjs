@@ -287,6 +287,15 @@ describe('errors and retries', () => {
     });
   });
 
+  test('400 BadRequestError for background:true with store:false (background runs must be stored)', async () => {
+    const ai = client();
+    await expectApiError(() => ai.interactions.create({ model: MODEL, input: ANALYSIS, background: true, store: false }), {
+      name: 'BadRequestError',
+      status: 400,
+      googleStatus: 'INVALID_ARGUMENT',
+    });
+  });
+
   test('404 NotFoundError for an unknown id (get, cancel, stream get)', async () => {
     const ai = client();
     const id = `v1_unknown_${nonce()}`;

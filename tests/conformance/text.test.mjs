@@ -69,6 +69,17 @@ describe('seed §2: first call (create)', () => {
     });
   }
 
+  test('input as a single Content object (reference §3.1 form 2) is one user turn', async () => {
+    const ai = client();
+    const input = { type: 'text', text: 'Explain how AI works in a few words' };
+    const interaction = await ai.interactions.create({ model: MODEL, input });
+    assert.equal(interaction.status, 'completed');
+    assert.equal(typeof interaction.output_text, 'string');
+    const got = await ai.interactions.get(interaction.id);
+    assert.equal(got.steps[0]?.type, 'user_input');
+    assert.deepEqual(got.steps[0].content, [input]);
+  });
+
   test('GET returns the stored interaction: full timeline starting with user_input, same output_text', async () => {
     const ai = client({ apiVersion: 'v1beta' });
     const input = 'Explain how AI works in a few words';
@@ -252,11 +263,16 @@ describe('seed §4: multi-turn conversations', () => {
     });
   });
 
-  test('store:false interactions cannot be fetched or chained to (404 NotFoundError)', async () => {
+  test('store:false interactions cannot be fetched, resumed or chained to (404 NotFoundError)', async () => {
     const ai = client();
     const interaction = await ai.interactions.create({ model: MODEL, store: false, input: 'I have 2 dogs in my house.' });
     assert.equal(interaction.status, 'completed');
     await expectApiError(() => ai.interactions.get(interaction.id), { name: 'NotFoundError', status: 404, googleStatus: 'NOT_FOUND' });
+    await expectApiError(async () => collect(await ai.interactions.get(interaction.id, { stream: true, last_event_id: 'evt_1' })), {
+      name: 'NotFoundError',
+      status: 404,
+      googleStatus: 'NOT_FOUND',
+    });
     await expectApiError(
       () =>
         ai.interactions.create({
