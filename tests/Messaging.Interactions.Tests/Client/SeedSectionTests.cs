@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Models.Contents;
+using Messaging.Interactions.Models.Deltas;
 using Messaging.Interactions.Models.Steps;
 using Messaging.Interactions.Streaming;
 using Messaging.Interactions.Tests.Support;
@@ -44,7 +45,7 @@ public class SeedSectionTests(EmulatorFixture fixture) : IClassFixture<EmulatorF
         {
             events.Add(e);
             accumulator.Apply(e);
-            if (e is StepDeltaEvent { Delta: Models.Deltas.TextDelta t }) text.Append(t.Text);
+            if (e is StepDeltaEvent { Delta: TextDelta t }) text.Append(t.Text);
         }
 
         Assert.IsType<InteractionCreatedEvent>(events[0]);
