@@ -39,7 +39,8 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <returns>The running server.</returns>
     public static async Task<EmulatorServer> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var app = EmulatorApp.Build([], options, static builder =>
+        // No config file watchers: a test run starts many short-lived servers.
+        var app = EmulatorApp.Build(["--hostBuilder:reloadConfigOnChange=false"], options, static builder =>
         {
             builder.WebHost.ConfigureKestrel(static kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -79,5 +79,9 @@ internal static class SseResponseWriter
         {
             // The client went away or the server is stopping: the run itself carries on.
         }
+        catch (IOException)
+        {
+            // The connection broke mid-write: the same as the client going away.
+        }
     }
 }
