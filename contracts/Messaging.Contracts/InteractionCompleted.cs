@@ -37,4 +37,7 @@ public sealed record InteractionCompleted
 
     /// <summary>The ids of every hop when the API asked for continuation (<c>requires_continuation</c>), in order; empty otherwise.</summary>
     public IReadOnlyList<string> ContinuationIds { get; init; } = [];
+
+    /// <summary>The remote sandbox's <c>environment_id</c> when the request asked for an <c>environment</c> (agents); reuse it in a later request.</summary>
+    public string? EnvironmentId { get; init; }
 }

@@ -26,4 +26,7 @@ public sealed record InteractionStarted
 
     /// <summary>The API's <c>created</c> timestamp (ISO-8601, as sent).</summary>
     public string? Created { get; init; }
+
+    /// <summary>The remote sandbox's <c>environment_id</c> when the request asked for an <c>environment</c> (agents); reuse it in a later request.</summary>
+    public string? EnvironmentId { get; init; }
 }

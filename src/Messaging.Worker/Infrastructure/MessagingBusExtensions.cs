@@ -1,0 +1,85 @@
+using MassTransit;
+using Messaging.Interactions;
+using Messaging.Worker.Interactions;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Infrastructure;
+
+/// <summary>Registers the worker in any host: the API client, the mediator and the bus.</summary>
+public static class MessagingBusExtensions
+{
+    /// <summary>
+    /// Everything the worker needs: options (validated on start), the Interactions API client, the mediator
+    /// with its validation pipeline, and the bus with the worker's endpoints (see <see cref="AddMessagingBus"/>).
+    /// Another process (the CLI) hosts the worker in-process with this call.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The host's configuration; <c>Bus:RabbitMqUrl</c> picks the transport.</param>
+    /// <param name="configureBus">Adds the caller's own consumers, sagas or settings to the same bus.</param>
+    public static IServiceCollection AddMessagingWorker(this IServiceCollection services, IConfiguration configuration,
+        Action<IBusRegistrationConfigurator>? configureBus = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddInteractionsClient();
+        services.AddWorkerMediator();
+        services.AddSingleton<InFlightInteractions>();
+        services.AddSingleton<WorkerTelemetry>();
+        services.AddMetrics();
+        return services.AddMessagingBus(configuration, x =>
+        {
+            x.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>();
+            x.AddConsumer<CancelInteractionConsumer>().ExcludeFromConfigureEndpoints();
+            configureBus?.Invoke(x);
+        }, (context, bus) =>
+        {
+            // Each replica's own control queue: non-durable, auto-deleted, uniquely named.
+            bus.ReceiveEndpoint(new TemporaryEndpointDefinition("interaction-control"),
+                e => e.ConfigureConsumer<CancelInteractionConsumer>(context));
+        });
+    }
+
+    /// <summary>
+    /// The bus alone: RabbitMQ when <c>Bus:RabbitMqUrl</c> is set, else MassTransit's in-memory transport (one
+    /// process). Queues are named in kebab case after their consumers (<c>interaction-requested</c>), with
+    /// <c>Bus:EndpointPrefix</c> in front when set; every registered consumer gets its endpoint.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The host's configuration.</param>
+    /// <param name="configure">Registers consumers, sagas and settings.</param>
+    /// <param name="configureEndpoints">Adds endpoints by hand before the registered ones are configured.</param>
+    public static IServiceCollection AddMessagingBus(this IServiceCollection services, IConfiguration configuration,
+        Action<IBusRegistrationConfigurator>? configure = null, Action<IBusRegistrationContext, IBusFactoryConfigurator>? configureEndpoints = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<BusOptions>().BindConfiguration(BusOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BusOptions>, BusOptionsValidator>();
+        var options = configuration.GetSection(BusOptions.SectionName).Get<BusOptions>() ?? new BusOptions();
+
+        services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix, false));
+            configure?.Invoke(x);
+            if (options.RabbitMqUrl is { } url)
+            {
+                x.UsingRabbitMq((context, bus) =>
+                {
+                    bus.Host(url);
+                    configureEndpoints?.Invoke(context, bus);
+                    bus.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, bus) =>
+                {
+                    configureEndpoints?.Invoke(context, bus);
+                    bus.ConfigureEndpoints(context);
+                });
+            }
+        });
+        return services;
+    }
+}

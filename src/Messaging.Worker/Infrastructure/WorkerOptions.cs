@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Messaging.Worker.Infrastructure;
+
+/// <summary>How a worker replica runs interactions; bound from the <c>Worker</c> configuration section.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Worker";
+
+    /// <summary>Interactions one replica streams at once (default 256). Streams wait on I/O, not threads, so this bounds memory and API quota.</summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentStreams { get; set; } = 256;
+
+    /// <summary>Largest accepted <c>request</c> (the API create body) in UTF-8 bytes (default 16 MiB); larger ones are rejected.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Automatic continuations (<c>requires_continuation</c> hops) after the first interaction before the request fails (default 16).</summary>
+    [Range(0, 1000)]
+    public int MaxContinuationHops { get; set; } = 16;
+
+    /// <summary>How often a background interaction is resumed with a streaming GET before it is polled instead (default 3).</summary>
+    [Range(0, 100)]
+    public int MaxFollowResumes { get; set; } = 3;
+
+    /// <summary>Interval of the GET polling that follows a background interaction whose stream cannot be resumed (default 2 s).</summary>
+    public TimeSpan BackgroundPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,78 @@
+using MassTransit;
+using Mediator;
+using Messaging.Contracts;
+using Messaging.Worker.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Interactions;
+
+/// <summary>
+/// The work queue's consumer: hands each <see cref="InteractionRequested"/> to <see cref="StreamInteraction"/>.
+/// Bad input is never silent and never lost: an invalid request gets <see cref="InteractionRejected"/> and
+/// is then failed on purpose, so MassTransit keeps the original in the <c>_error</c> queue (and publishes
+/// <see cref="Fault{T}"/>); a message without a requestId cannot be answered and goes there directly.
+/// </summary>
+public sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
+    : IConsumer<InteractionRequested>
+{
+    /// <inheritdoc />
+    public async Task Consume(ConsumeContext<InteractionRequested> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var message = context.Message;
+        if (message.RequestId == Guid.Empty)
+        {
+            telemetry.Outcome("rejected");
+            throw new RequestValidationException([new ValidationProblem("requestId", "is required: a UUID that identifies this request")]);
+        }
+
+        try
+        {
+            await mediator.Send(StreamInteraction.From(message), context.CancellationToken);
+        }
+        catch (RequestValidationException ex)
+        {
+            telemetry.Outcome("rejected");
+            logger.LogWarning("Request {RequestId} rejected: {Problems}", message.RequestId, ex.Message);
+            await context.Publish(new InteractionRejected
+            {
+                RequestId = message.RequestId,
+                ConversationId = message.ConversationId ?? message.RequestId,
+                TurnId = message.TurnId ?? message.RequestId,
+                Errors = ex.Problems,
+            }, context.CancellationToken);
+            throw;
+        }
+    }
+}
+
+/// <summary>
+/// The work queue: a durable queue (<c>interaction-requested</c>) shared by every replica as competing
+/// consumers. Each replica runs at most <see cref="WorkerOptions.MaxConcurrentStreams"/> interactions and
+/// prefetches <see cref="BusOptions.PrefetchCount"/> (default the same). No message retry: the API client
+/// retries what is worth retrying, and running a half-published stream again would duplicate its events.
+/// Plain JSON (content type <c>application/json</c>, no MassTransit envelope) is accepted too, for publishers
+/// in other languages.
+/// </summary>
+public sealed class InteractionRequestedConsumerDefinition : ConsumerDefinition<InteractionRequestedConsumer>
+{
+    private readonly int _prefetch;
+
+    /// <summary>Reads the limits from the options.</summary>
+    public InteractionRequestedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(bus);
+        ConcurrentMessageLimit = worker.Value.MaxConcurrentStreams;
+        _prefetch = bus.Value.PrefetchCount ?? worker.Value.MaxConcurrentStreams;
+    }
+
+    /// <inheritdoc />
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<InteractionRequestedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.PrefetchCount = _prefetch;
+        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+    }
+}

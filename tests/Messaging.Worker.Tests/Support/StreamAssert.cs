@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Messaging.Contracts;
+using Messaging.Interactions;
+
+namespace Messaging.Worker.Tests.Support;
+
+/// <summary>What every streamed request must satisfy, whatever the feature.</summary>
+internal static class StreamAssert
+{
+    /// <summary>
+    /// Started first and the final event last; each step's StepStarted, deltas and StepCompleted in that order;
+    /// delta sequences 1..n without gaps, each with its SSE event id; the final event's steps are the
+    /// StepCompleted steps; and for completions the streamed text equals outputText.
+    /// </summary>
+    public static void WellFormed(RequestEvents events)
+    {
+        var all = events.All.Where(m => m is not FunctionCallRequested).ToList();
+        Assert.IsType<InteractionStarted>(all[0]);
+        Assert.Single(all.OfType<InteractionStarted>());
+        var final = all[^1];
+        Assert.True(final is InteractionCompleted or InteractionRequiresAction or InteractionFailed or InteractionCancelled,
+            $"last event is {final.GetType().Name}: {events.Describe()}");
+
+        var deltas = events.Of<StepDelta>();
+        Assert.Equal(Enumerable.Range(1, deltas.Count).Select(i => (long)i), deltas.Select(d => d.Sequence));
+        Assert.All(deltas, d => Assert.Equal(d.Sequence, d.LastSequence));
+        Assert.All(deltas, d => Assert.False(string.IsNullOrEmpty(d.EventId)));
+        Assert.Equal(deltas.Count, deltas.Select(d => (d.InteractionId, d.EventId)).Distinct().Count());
+
+        var position = all.Select((m, i) => (m, i)).ToList();
+        foreach (var completed in events.Of<StepCompleted>())
+        {
+            var started = position.Single(p => p.m is StepStarted s && s.Index == completed.Index).i;
+            var done = position.Single(p => p.m is StepCompleted c && c.Index == completed.Index).i;
+            Assert.True(started < done);
+            Assert.All(position.Where(p => p.m is StepDelta d && d.Index == completed.Index), p => Assert.InRange(p.i, started + 1, done - 1));
+        }
+
+        var stepsOfFinal = final switch
+        {
+            InteractionCompleted c => c.Steps,
+            InteractionRequiresAction r => r.Steps,
+            _ => default,
+        };
+        if (stepsOfFinal.ValueKind == JsonValueKind.Array)
+        {
+            var completedSteps = events.Of<StepCompleted>().OrderBy(s => s.Index).Select(s => s.Step).ToList();
+            Assert.Equal(completedSteps.Count, stepsOfFinal.GetArrayLength());
+            for (var i = 0; i < completedSteps.Count; i++) AssertJsonEqual(stepsOfFinal[i], completedSteps[i]);
+        }
+
+        if (final is InteractionCompleted completion) Assert.Equal(completion.OutputText ?? "", StreamedText(events));
+    }
+
+    /// <summary>The text of the model_output steps as it streamed: text already in step.start, then every text delta.</summary>
+    public static string StreamedText(RequestEvents events)
+    {
+        var outputIndexes = events.Of<StepStarted>().Where(s => s.Step.GetProperty("type").GetString() == "model_output").Select(s => s.Index).ToHashSet();
+        var text = new StringBuilder();
+        foreach (var message in events.All)
+        {
+            if (message is StepStarted started && outputIndexes.Contains(started.Index) && started.Step.TryGetProperty("content", out var content))
+            {
+                foreach (var block in content.EnumerateArray())
+                {
+                    if (block.GetProperty("type").GetString() == "text") text.Append(block.GetProperty("text").GetString());
+                }
+            }
+            if (message is StepDelta delta && outputIndexes.Contains(delta.Index) && delta.Text is { } t) text.Append(t);
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Every StepCompleted step equals, member for member, the generated step a GET of its interaction returns.</summary>
+    public static async Task StepsEqualGetAsync(RequestEvents events, IInteractionsClient api, CancellationToken cancellationToken)
+    {
+        var byInteraction = events.Of<StepCompleted>().GroupBy(s => s.InteractionId);
+        var compared = 0;
+        foreach (var group in byInteraction)
+        {
+            var fetched = await api.GetAsync(group.Key, cancellationToken: cancellationToken);
+            var generated = fetched.Steps.SkipWhile(s => s.Type is "user_input" or "function_result").ToList();
+            var streamed = group.OrderBy(s => s.Index).ToList();
+            Assert.Equal(generated.Count, streamed.Count);
+            for (var i = 0; i < generated.Count; i++)
+            {
+                AssertJsonEqual(JsonDocument.Parse(generated[i].ToJson()).RootElement, streamed[i].Step);
+                compared++;
+            }
+        }
+        Assert.True(compared > 0, "no StepCompleted to compare");
+    }
+
+    public static void AssertJsonEqual(JsonElement expected, JsonElement actual) =>
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected.GetRawText()), JsonNode.Parse(actual.GetRawText())),
+            $"expected {expected.GetRawText()}\n  actual {actual.GetRawText()}");
+}

@@ -1,0 +1,161 @@
+using System.Text;
+using MassTransit;
+using Messaging.Emulator;
+using Messaging.Interactions;
+using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Interactions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+
+namespace Messaging.Worker.Tests.Support;
+
+/// <summary>
+/// One broker, one emulator, two worker replicas competing for one work queue, and a test bus that plays
+/// a downstream service: it publishes requests and collects every event. Queue names carry a per-run
+/// prefix, so runs never share queues; the durable ones are deleted at the end.
+/// </summary>
+public sealed class WorkerFixture : IAsyncLifetime
+{
+    public const string ApiKey = "test-key-Zq8Vw3xYp";
+    public const int MaxRetries = 2;
+    public const int MaxRequestBytes = 256 * 1024;
+    public const string InteractionRequestedExchange = "Messaging.Contracts:InteractionRequested";
+
+    private RabbitMqBroker? _broker;
+    private IHost? _testBus;
+    private IConnection? _rabbit;
+    private readonly SemaphoreSlim _errorQueueGate = new(1, 1);
+    private readonly List<ErrorQueueMessage> _errorMessages = [];
+
+    public EmulatorServer Emulator { get; private set; } = null!;
+
+    public Uri BrokerUrl => _broker!.Url;
+
+    public string Prefix { get; } = $"wt{Guid.NewGuid():N}"[..10] + "-";
+
+    public string WorkQueue => new KebabCaseEndpointNameFormatter(Prefix, false).Consumer<InteractionRequestedConsumer>();
+
+    public IReadOnlyList<WebApplication> Workers { get; private set; } = [];
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public BusEvents Events { get; } = new();
+
+    public IBus Bus => _testBus!.Services.GetRequiredService<IBus>();
+
+    /// <summary>A client of the emulator, to read interactions back with GET.</summary>
+    public IInteractionsClient Api => Workers[0].Services.GetRequiredService<IInteractionsClient>();
+
+    public async ValueTask InitializeAsync()
+    {
+        _broker = await RabbitMqBroker.StartAsync();
+        Emulator = await EmulatorServer.StartAsync();
+        Workers = [await WorkerHost.StartAsync(WorkerSettings(), Logs), await WorkerHost.StartAsync(WorkerSettings(), Logs)];
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:RabbitMqUrl"] = BrokerUrl.ToString(),
+            ["Bus:EndpointPrefix"] = Prefix,
+        });
+        builder.Services.AddSingleton(Events);
+        builder.Services.AddMessagingBus(builder.Configuration, x => x.AddConsumer<EventCollector>().Endpoint(e =>
+        {
+            e.Name = Prefix + "test-events";
+            e.Temporary = true;
+            e.ConcurrentMessageLimit = 1; // one at a time: the order seen is the order in the queue
+            e.PrefetchCount = 1000;
+        }));
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        _testBus = builder.Build();
+        await _testBus.StartAsync();
+
+        _rabbit = await new ConnectionFactory { Uri = BrokerUrl }.CreateConnectionAsync();
+    }
+
+    public Dictionary<string, string?> WorkerSettings() => new()
+    {
+        ["Interactions:BaseUrl"] = Emulator.BaseAddress.ToString(),
+        ["Interactions:ApiKey"] = ApiKey,
+        ["Interactions:MaxRetries"] = MaxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Interactions:RetryBaseDelay"] = "00:00:00.020",
+        ["Interactions:MaxRetryDelay"] = "00:00:00.200",
+        ["Interactions:PollInterval"] = "00:00:00.050",
+        ["Bus:RabbitMqUrl"] = BrokerUrl.ToString(),
+        ["Bus:EndpointPrefix"] = Prefix,
+        ["Worker:MaxConcurrentStreams"] = "16",
+        ["Worker:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Worker:BackgroundPollInterval"] = "00:00:00.100",
+    };
+
+    /// <summary>Publishes raw bytes to the InteractionRequested exchange, as a publisher in another language would.</summary>
+    public async Task PublishRawAsync(string body, string contentType)
+    {
+        await using var channel = await _rabbit!.CreateChannelAsync();
+        var properties = new BasicProperties { ContentType = contentType, MessageId = Guid.NewGuid().ToString(), Persistent = true };
+        await channel.BasicPublishAsync(InteractionRequestedExchange, "", mandatory: false, properties, Encoding.UTF8.GetBytes(body));
+    }
+
+    /// <summary>Waits until the work queue's error queue holds a message whose body contains <paramref name="marker"/>.</summary>
+    public async Task<ErrorQueueMessage> ErrorQueueMessageAsync(string marker)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await _errorQueueGate.WaitAsync(timeout.Token);
+            try
+            {
+                await using var channel = await _rabbit!.CreateChannelAsync();
+                while (await channel.BasicGetAsync(WorkQueue + "_error", autoAck: true) is { } got)
+                {
+                    var headers = got.BasicProperties.Headers?.ToDictionary(h => h.Key, h => h.Value is byte[] b ? Encoding.UTF8.GetString(b) : h.Value?.ToString())
+                        ?? [];
+                    _errorMessages.Add(new ErrorQueueMessage(Encoding.UTF8.GetString(got.Body.Span), got.BasicProperties.ContentType, headers));
+                }
+                if (_errorMessages.FirstOrDefault(m => m.Body.Contains(marker, StringComparison.Ordinal)) is { } found) return found;
+            }
+            finally
+            {
+                _errorQueueGate.Release();
+            }
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_testBus is not null)
+        {
+            await _testBus.StopAsync();
+            _testBus.Dispose();
+        }
+        foreach (var worker in Workers) await worker.DisposeAsync();
+        if (_rabbit is not null)
+        {
+            await using (var channel = await _rabbit.CreateChannelAsync())
+            {
+                foreach (var name in new[] { WorkQueue, WorkQueue + "_error", WorkQueue + "_skipped" })
+                {
+                    await channel.QueueDeleteAsync(name);
+                    await channel.ExchangeDeleteAsync(name);
+                }
+            }
+            await _rabbit.DisposeAsync();
+        }
+        if (Emulator is not null) await Emulator.DisposeAsync();
+        if (_broker is not null) await _broker.DisposeAsync();
+        _errorQueueGate.Dispose();
+    }
+}
+
+/// <summary>A message read from the error queue: the original body and MassTransit's fault headers.</summary>
+public sealed record ErrorQueueMessage(string Body, string? ContentType, IReadOnlyDictionary<string, string?> Headers);
+
+[CollectionDefinition(Name)]
+public sealed class WorkerTests : ICollectionFixture<WorkerFixture>
+{
+    public const string Name = "worker";
+}
