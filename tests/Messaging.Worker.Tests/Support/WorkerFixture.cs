@@ -109,7 +109,12 @@ public sealed class WorkerFixture : IAsyncLifetime
             try
             {
                 await using var channel = await _rabbit!.CreateChannelAsync();
-                while (await channel.BasicGetAsync(WorkQueue + "_error", autoAck: true) is { } got)
+                // MassTransit creates the error queue with the first message it moves there.
+                var exists = true;
+                try { await channel.QueueDeclarePassiveAsync(WorkQueue + "_error"); }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) { exists = false; }
+                await using var reader = exists ? await _rabbit!.CreateChannelAsync() : null;
+                while (reader is not null && await reader.BasicGetAsync(WorkQueue + "_error", autoAck: true) is { } got)
                 {
                     var headers = got.BasicProperties.Headers?.ToDictionary(h => h.Key, h => h.Value is byte[] b ? Encoding.UTF8.GetString(b) : h.Value?.ToString())
                         ?? [];
