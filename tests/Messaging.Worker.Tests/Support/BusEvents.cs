@@ -21,18 +21,20 @@ public sealed class BusEvents
     {
         var events = For(requestId);
         using var timeout = new CancellationTokenSource(Patience);
-        while (!condition(events))
+        while (true)
         {
+            // Take the change signal before looking, so an event arriving in between is not missed.
+            var changed = events.NextChange;
+            if (condition(events)) return events;
             try
             {
-                await events.ChangedAsync(timeout.Token);
+                await changed.WaitAsync(timeout.Token);
             }
             catch (OperationCanceledException)
             {
                 throw new TimeoutException($"Request {requestId}: no {what} within {Patience}. Received: {events.Describe()}");
             }
         }
-        return events;
     }
 }
 
@@ -79,9 +81,13 @@ public sealed class RequestEvents(Guid requestId)
         changed.TrySetResult();
     }
 
-    public Task ChangedAsync(CancellationToken cancellationToken)
+    /// <summary>Completes with the next message added.</summary>
+    public Task NextChange
     {
-        lock (_gate) return _changed.Task.WaitAsync(cancellationToken);
+        get
+        {
+            lock (_gate) return _changed.Task;
+        }
     }
 
     public string Describe() => string.Join(", ", All.Select(m => m.GetType().Name));
