@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Messaging.Contracts;
+using Spectre.Console;
+
+namespace Messaging.Cli.Rendering;
+
+/// <summary>
+/// Shows a turn's events as they arrive: the answer text live (in sequence order), the other steps
+/// as short notes, background progress, images saved to files, and the usage at the end.
+/// </summary>
+internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputDirectory)
+{
+    private readonly Dictionary<string, DeltaReorderBuffer> _buffers = [];
+    private bool _midLine;
+
+    public void Render(object message)
+    {
+        switch (message)
+        {
+            case InteractionStarted started:
+                Note($"interaction {started.InteractionId} ({started.Model ?? started.Agent}, {started.Status})");
+                break;
+            case InteractionStatusChanged changed:
+                Note($"status: {changed.Status}");
+                break;
+            case StepDelta delta:
+                if (!_buffers.TryGetValue(delta.InteractionId, out var buffer)) _buffers[delta.InteractionId] = buffer = new DeltaReorderBuffer();
+                foreach (var ready in buffer.Add(delta))
+                {
+                    if (ready.Text is { } text)
+                    {
+                        console.Write(new Text(text));
+                        _midLine = !text.EndsWith('\n');
+                    }
+                }
+                break;
+            case StepCompleted completed:
+                RenderStep(completed);
+                break;
+            case InteractionRequiresAction action:
+                foreach (var call in action.Calls) Note($"model calls {call.Name}({call.Arguments.GetRawText()})");
+                break;
+            case InteractionCompleted done:
+                EndLine();
+                if (done.Status != "completed") Note($"status: {done.Status}");
+                RenderUsage(done.Usage);
+                break;
+            case InteractionFailed failed:
+                EndLine();
+                console.MarkupLineInterpolated($"[red]failed ({failed.Reason}): {failed.Message ?? failed.Error.ToString()}[/]");
+                break;
+            case InteractionRejected rejected:
+                EndLine();
+                console.MarkupLine("[red]rejected:[/]");
+                foreach (var problem in rejected.Errors) console.MarkupLineInterpolated($"[red]  {problem.Field}: {problem.Message}[/]");
+                break;
+            case InteractionCancelled:
+                EndLine();
+                console.MarkupLine("[yellow]cancelled[/]");
+                break;
+        }
+    }
+
+    public void FunctionAnswered(string name, string result) => Note($"answered {name} → {result}");
+
+    private void RenderStep(StepCompleted completed)
+    {
+        var step = completed.Step;
+        var type = step.TryGetProperty("type", out var t) ? t.GetString() : null;
+        switch (type)
+        {
+            case "thought":
+                Note("(thought)");
+                break;
+            case "google_search_call":
+                Note($"searched: {Arguments(step)}");
+                break;
+            case "model_output":
+                if (!step.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array) break;
+                foreach (var block in content.EnumerateArray())
+                {
+                    if (block.TryGetProperty("type", out var bt) && bt.GetString() is "image" or "audio" or "video" && block.TryGetProperty("data", out var data))
+                        SaveMedia(completed.InteractionId, completed.Index, block, data.GetString()!);
+                    if (block.TryGetProperty("annotations", out var annotations))
+                        foreach (var a in annotations.EnumerateArray())
+                            if (a.TryGetProperty("url", out var url)) Note($"source: {url.GetString()}");
+                }
+                break;
+            case null or "function_call" or "user_input":
+                break;
+            default:
+                Note($"({type})");
+                break;
+        }
+    }
+
+    private static string Arguments(JsonElement step) => step.TryGetProperty("arguments", out var a) ? a.GetRawText() : "";
+
+    private void SaveMedia(string interactionId, int index, JsonElement block, string base64)
+    {
+        var mime = block.TryGetProperty("mime_type", out var m) ? m.GetString() ?? "" : "";
+        var extension = mime.Split('/') is [_, var sub] ? sub : "bin";
+        outputDirectory.Create();
+        var path = Path.Combine(outputDirectory.FullName, $"{interactionId}-{index}.{extension}");
+        File.WriteAllBytes(path, Convert.FromBase64String(base64));
+        Note($"saved {mime} ({new FileInfo(path).Length} bytes) to {path}");
+    }
+
+    private void RenderUsage(JsonElement usage)
+    {
+        if (usage.ValueKind != JsonValueKind.Object) return;
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("usage").AddColumn(new TableColumn("tokens").RightAligned());
+        foreach (var p in usage.EnumerateObject())
+            if (p.Value.ValueKind == JsonValueKind.Number) table.AddRow(p.Name, p.Value.GetRawText());
+        console.Write(table);
+    }
+
+    private void Note(string text)
+    {
+        EndLine();
+        console.MarkupLineInterpolated($"[grey]{text}[/]");
+    }
+
+    private void EndLine()
+    {
+        if (!_midLine) return;
+        console.WriteLine();
+        _midLine = false;
+    }
+}
