@@ -11,10 +11,28 @@ mkdir -p "$log_dir"
 
 passed=0; failed=0; skipped=0; broken=0
 pids_to_stop=()
-cleanup() { for pid in "${pids_to_stop[@]}"; do kill "$pid" 2>/dev/null; done; }
+started_rabbitmq=0
+cleanup() {
+  for pid in "${pids_to_stop[@]}"; do kill "$pid" 2>/dev/null; done
+  if [ "$started_rabbitmq" = 1 ]; then infra/stop-rabbitmq.sh; fi
+}
 trap cleanup EXIT
 
 say() { echo "[test.sh] $*"; }
+
+# --- RabbitMQ (the worker's integration tests) ------------------------------------------------
+# A broker given from outside (RABBITMQ_URL) is used as it is; otherwise a private node is started.
+if [ -z "${RABBITMQ_URL:-}" ]; then
+  say "starting a private RabbitMQ node"
+  started_rabbitmq=1
+  if ! RABBITMQ_URL="$(infra/start-rabbitmq.sh)" || [ -z "$RABBITMQ_URL" ]; then
+    say "RabbitMQ could not be started (see .test-services/rabbitmq-*/log); the worker tests need it"
+    echo "Tests: 0 passed, 1 failed"
+    exit 1
+  fi
+fi
+export RABBITMQ_URL
+say "RabbitMQ at ${RABBITMQ_URL#*@}"
 
 # --- Node packages (the official SDK for conformance tests) ---------------------------------
 if [ -f tests/conformance/package-lock.json ]; then
