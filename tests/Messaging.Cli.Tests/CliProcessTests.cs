@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Messaging.Cli.Tests;
+
+/// <summary>
+/// The CLI as users run it: a separate process, nothing else running, no broker and no key, so it
+/// hosts the in-memory bus, the worker and the emulator itself.
+/// </summary>
+public class CliProcessTests
+{
+    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "messaging.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment.Remove("GEMINI_API_KEY");
+        start.Environment.Remove("Bus__RabbitMqUrl");
+        start.Environment["COLUMNS"] = "200";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task The_first_command_of_the_readme_streams_an_answer_and_its_usage()
+    {
+        var (exit, output) = await RunAsync("ask", "Explain how AI works");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("Explain how AI works", output, StringComparison.Ordinal);
+        Assert.Contains("total_tokens", output, StringComparison.Ordinal);
+        Assert.Contains("--previous v1_", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_function_demo_answers_the_calls_itself_and_the_model_uses_the_results()
+    {
+        var (exit, output) = await RunAsync("ask", "--functions", "What is the temperature in London?");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("answered get_current_temperature", output, StringComparison.Ordinal);
+        Assert.Contains("\"temperature\"", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stateless_conversation_continues_from_its_history_file()
+    {
+        var history = Path.Combine(Path.GetTempPath(), $"cli-history-{Guid.NewGuid():N}.json");
+        try
+        {
+            var first = await RunAsync("ask", "--no-store", "--history", history, "I have 2 dogs in my house.");
+            var second = await RunAsync("ask", "--no-store", "--history", history, "How many paws are in my house?");
+
+            Assert.True(first.ExitCode == 0, first.Output);
+            Assert.True(second.ExitCode == 0, second.Output);
+            Assert.Contains("8 paws", second.Output, StringComparison.Ordinal);
+            var steps = JsonNode.Parse(await File.ReadAllTextAsync(history, TestContext.Current.CancellationToken))!.AsArray();
+            Assert.Equal(["user_input", "thought", "model_output", "user_input", "thought", "model_output"], steps.Select(s => s!["type"]!.GetValue<string>()));
+        }
+        finally
+        {
+            File.Delete(history);
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_option_is_explained_and_fails()
+    {
+        var (exit, output) = await RunAsync("ask", "--file", "/does/not/exist.png", "What is this?");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Attachment not found", output, StringComparison.Ordinal);
+    }
+}
