@@ -65,27 +65,44 @@ if [ "$dotnet_rc" != 0 ] && [ "$d_failed" = 0 ]; then say ".NET test run failed 
 if [ "$d_total" = 0 ]; then say "no .NET test ran"; broken=1; fi
 
 # --- Node suites (node's own test runner) ------------------------------------------------------
-if [ -f tests/conformance/package.json ]; then
-  emulator_port=${EMULATOR_PORT:-18451}
-  export EMULATOR_URL="http://127.0.0.1:${emulator_port}"
-  say "starting the emulator on $EMULATOR_URL"
-  dotnet src/Messaging.Emulator/bin/Release/net10.0/Messaging.Emulator.dll --urls "$EMULATOR_URL" \
-    >"$log_dir/emulator.log" 2>&1 &
-  pids_to_stop+=($!)
-  for _ in $(seq 1 100); do curl -fs "$EMULATOR_URL/health" >/dev/null 2>&1 && break; sleep 0.2; done
-  node_out="$log_dir/node-test.log"
-  say "running Node tests"
-  (cd tests/conformance && node --test --test-reporter=tap) 2>&1 | tee "$node_out"
-  node_rc=${PIPESTATUS[0]}
+run_node_suite() { # $1 = folder with package.json; its tests run with node --test
+  local dir="$1" out="$log_dir/node-$(basename "$1").log"
+  say "running Node tests in $dir"
+  (cd "$dir" && node --test --test-reporter=tap) 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
   read -r n_pass n_fail n_skip < <(awk '
     /^# pass /    {p=$3}
     /^# fail /    {f=$3}
     /^# skipped / {s=$3}
     /^# todo /    {s+=$3}
-    END {print p+0, f+0, s+0}' "$node_out")
+    END {print p+0, f+0, s+0}' "$out")
   passed=$((passed + n_pass)); failed=$((failed + n_fail)); skipped=$((skipped + n_skip))
-  if [ "$node_rc" != 0 ] && [ "$n_fail" = 0 ]; then say "Node test run failed without a failed test"; broken=1; fi
-fi
+  if [ "$rc" != 0 ] && [ "$n_fail" = 0 ]; then say "Node tests in $dir failed without a failed test"; broken=1; fi
+}
+
+wait_for() { # $1 = URL that answers 200 when the service is ready
+  for _ in $(seq 1 150); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  say "$1 did not answer"; broken=1; return 1
+}
+
+emulator_port=${EMULATOR_PORT:-18451}
+export EMULATOR_URL="http://127.0.0.1:${emulator_port}"
+say "starting the emulator on $EMULATOR_URL"
+dotnet src/Messaging.Emulator/bin/Release/net10.0/Messaging.Emulator.dll --urls "$EMULATOR_URL" \
+  >"$log_dir/emulator.log" 2>&1 &
+pids_to_stop+=($!)
+wait_for "$EMULATOR_URL/health"
+run_node_suite tests/conformance
+
+# A publisher that is not .NET (amqplib) against a real worker process on the real broker.
+worker_url="http://127.0.0.1:${WORKER_PORT:-18452}"
+say "starting a worker on $worker_url"
+(cd contracts/examples/node && npm ci --no-audit --no-fund --loglevel=error) || { say "npm ci failed in contracts/examples/node"; broken=1; }
+Bus__RabbitMqUrl="$RABBITMQ_URL" Interactions__BaseUrl="$EMULATOR_URL" \
+  GEMINI_API_KEY=emulator ASPNETCORE_URLS="$worker_url" \
+  dotnet src/Messaging.Worker/bin/Release/net10.0/Messaging.Worker.dll >"$log_dir/worker.log" 2>&1 &
+pids_to_stop+=($!)
+wait_for "$worker_url/health/ready" && run_node_suite contracts/examples/node
 
 summary="Tests: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
