@@ -22,9 +22,10 @@ public sealed class BusOptions
     public int? PrefetchCount { get; set; }
 
     /// <summary>
-    /// Prepended to every queue name (e.g. <c>staging-</c> gives <c>staging-interaction-requested</c>), to run
-    /// isolated copies on one broker and virtual host. Default none.
+    /// Prepended to every queue and exchange name (e.g. <c>staging-</c> gives the queue
+    /// <c>staging-interaction-requested</c> and the exchange <c>staging-Messaging.Contracts:InteractionRequested</c>),
+    /// to run fully isolated copies on one broker and virtual host, as the tests do. Default none.
     /// </summary>
     [RegularExpression("^[a-z0-9][a-z0-9._-]*$")]
-    public string? EndpointPrefix { get; set; }
+    public string? NamePrefix { get; set; }
 }

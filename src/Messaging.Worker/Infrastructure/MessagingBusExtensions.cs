@@ -42,8 +42,9 @@ public static class MessagingBusExtensions
 
     /// <summary>
     /// The bus alone: RabbitMQ when <c>Bus:RabbitMqUrl</c> is set, else MassTransit's in-memory transport (one
-    /// process). Queues are named in kebab case after their consumers (<c>interaction-requested</c>), with
-    /// <c>Bus:EndpointPrefix</c> in front when set; every registered consumer gets its endpoint.
+    /// process). Queues are named in kebab case after their consumers (<c>interaction-requested</c>), exchanges
+    /// after the message types (<c>Messaging.Contracts:InteractionRequested</c>), both with <c>Bus:NamePrefix</c> in
+    /// front when set; every registered consumer gets its endpoint.
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">The host's configuration.</param>
@@ -60,13 +61,14 @@ public static class MessagingBusExtensions
 
         services.AddMassTransit(x =>
         {
-            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix, false));
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.NamePrefix, false));
             configure?.Invoke(x);
             if (options.RabbitMqUrl is { } url)
             {
                 x.UsingRabbitMq((context, bus) =>
                 {
                     bus.Host(url);
+                    Prefix(bus, options.NamePrefix);
                     configureEndpoints?.Invoke(context, bus);
                     bus.ConfigureEndpoints(context);
                 });
@@ -75,11 +77,18 @@ public static class MessagingBusExtensions
             {
                 x.UsingInMemory((context, bus) =>
                 {
+                    Prefix(bus, options.NamePrefix);
                     configureEndpoints?.Invoke(context, bus);
                     bus.ConfigureEndpoints(context);
                 });
             }
         });
         return services;
+    }
+
+    private static void Prefix(IBusFactoryConfigurator bus, string? prefix)
+    {
+        if (string.IsNullOrEmpty(prefix)) return;
+        bus.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(bus.MessageTopology.EntityNameFormatter, prefix));
     }
 }

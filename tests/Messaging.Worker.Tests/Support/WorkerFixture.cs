@@ -1,5 +1,6 @@
 using System.Text;
 using MassTransit;
+using Messaging.Contracts;
 using Messaging.Emulator;
 using Messaging.Interactions;
 using Messaging.Worker.Infrastructure;
@@ -59,7 +60,7 @@ public sealed class WorkerFixture : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Bus:RabbitMqUrl"] = BrokerUrl.ToString(),
-            ["Bus:EndpointPrefix"] = Prefix,
+            ["Bus:NamePrefix"] = Prefix,
         });
         builder.Services.AddSingleton(Events);
         builder.Services.AddMessagingBus(builder.Configuration, x => x.AddConsumer<EventCollector>().Endpoint(e =>
@@ -85,18 +86,18 @@ public sealed class WorkerFixture : IAsyncLifetime
         ["Interactions:MaxRetryDelay"] = "00:00:00.200",
         ["Interactions:PollInterval"] = "00:00:00.050",
         ["Bus:RabbitMqUrl"] = BrokerUrl.ToString(),
-        ["Bus:EndpointPrefix"] = Prefix,
+        ["Bus:NamePrefix"] = Prefix,
         ["Worker:MaxConcurrentStreams"] = "16",
         ["Worker:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Worker:BackgroundPollInterval"] = "00:00:00.100",
     };
 
-    /// <summary>Publishes raw bytes to the InteractionRequested exchange, as a publisher in another language would.</summary>
+    /// <summary>Publishes raw bytes to the (prefixed) InteractionRequested exchange, as a publisher in another language would.</summary>
     public async Task PublishRawAsync(string body, string contentType)
     {
         await using var channel = await _rabbit!.CreateChannelAsync();
         var properties = new BasicProperties { ContentType = contentType, MessageId = Guid.NewGuid().ToString(), Persistent = true };
-        await channel.BasicPublishAsync(InteractionRequestedExchange, "", mandatory: false, properties, Encoding.UTF8.GetBytes(body));
+        await channel.BasicPublishAsync(Prefix + InteractionRequestedExchange, "", mandatory: false, properties, Encoding.UTF8.GetBytes(body));
     }
 
     /// <summary>Waits until the work queue's error queue holds a message whose body contains <paramref name="marker"/>.</summary>
@@ -147,6 +148,12 @@ public sealed class WorkerFixture : IAsyncLifetime
                     await channel.QueueDeleteAsync(name);
                     await channel.ExchangeDeleteAsync(name);
                 }
+                // The message exchanges this run created (deleting one that does not exist is a no-op).
+                var messageTypes = typeof(InteractionRequested).Assembly.GetExportedTypes()
+                    .Where(t => t.Namespace == "Messaging.Contracts")
+                    .Select(t => $"Messaging.Contracts:{t.Name}")
+                    .Concat(["MassTransit:Fault", "MassTransit:ReceiveFault", "MassTransit:Fault--Messaging.Contracts:InteractionRequested--"]);
+                foreach (var exchange in messageTypes) await channel.ExchangeDeleteAsync(Prefix + exchange);
             }
             await _rabbit.DisposeAsync();
         }
