@@ -90,11 +90,16 @@ public sealed class InFlightInteraction : IDisposable
     public void RequestCancel()
     {
         Interlocked.Exchange(ref _cancelRequested, 1);
-        if (!IsBackground) _cancellation.Cancel();
+        if (IsBackground) return;
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It ended while the cancel was on its way: nothing left to stop.
+        }
     }
-
-    /// <summary>Stops the local stream without marking a cancel (e.g. after the API cancelled a background run).</summary>
-    public void StopLocally() => _cancellation.Cancel();
 
     /// <inheritdoc />
     public void Dispose()
