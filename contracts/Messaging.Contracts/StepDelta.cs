@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace Messaging.Contracts;
 
 /// <summary>
-/// Event: an increment of a step. <see cref="Sequence"/> counts the interaction's deltas from 1 without
-/// gaps; when several API deltas of one step are coalesced into one message, they span
+/// Event: an increment of a step. <see cref="Sequence"/> counts the deltas of one request (its
+/// interaction, and the hops of an automatic continuation after it) from 1 without gaps; when several API deltas of one step are coalesced into one message, they span
 /// <see cref="Sequence"/>..<see cref="LastSequence"/>. Consumers that process concurrently reorder by it.
 /// </summary>
 public sealed record StepDelta

@@ -74,4 +74,26 @@ public class CliProcessTests
         Assert.Equal(2, exit);
         Assert.Contains("Attachment not found", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_answer_continued_over_several_hops_is_rendered_whole()
+    {
+        static string Answer(string output) => string.Join("\n", output.Split('\n').Where(l => l.Contains("Explain how AI works", StringComparison.Ordinal)));
+
+        var single = await RunAsync("ask", "Explain how AI works");
+        var hops = await RunAsync("ask", "--label", "emulator_continuation_hops=2", "Explain how AI works");
+
+        Assert.True(hops.ExitCode == 0, hops.Output);
+        Assert.NotEmpty(Answer(single.Output));
+        Assert.Equal(Answer(single.Output), Answer(hops.Output));
+    }
+
+    [Fact]
+    public async Task A_malformed_label_is_explained()
+    {
+        var (exit, output) = await RunAsync("ask", "--label", "no-equals-sign", "hi");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("key=value", output, StringComparison.Ordinal);
+    }
 }

@@ -22,14 +22,25 @@ internal static class AskCommand
         var background = new Option<bool>("--background") { Description = "Run in the background; progress is shown while it runs." };
         var functions = new Option<bool>("--functions") { Description = "Function-calling demo: declares get_current_temperature and get_local_time and answers them from the CLI." };
         var system = new Option<string?>("--system") { Description = "System instruction." };
+        var labels = new Option<string[]>("--label") { Description = "A label key=value on the request (repeatable); the emulator takes its controls from labels, e.g. emulator_chunk_delay_ms=50." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Where generated images/audio are saved.", DefaultValueFactory = _ => new DirectoryInfo(".") };
 
         var command = new Command("ask", "Publish an InteractionRequested and render the streamed answer.")
         {
-            prompt, model, agent, environment, previous, noStore, history, files, schema, tools, background, functions, system, output,
+            prompt, model, agent, environment, previous, noStore, history, files, schema, tools, background, functions, system, labels, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            Dictionary<string, string> parsedLabels;
+            try
+            {
+                parsedLabels = ParseLabels(parse.GetValue(labels) ?? []);
+            }
+            catch (ArgumentException ex)
+            {
+                Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+                return 2;
+            }
             var options = new AskOptions
             {
                 Prompt = parse.GetValue(prompt)!,
@@ -43,10 +54,23 @@ internal static class AskCommand
                 Tools = parse.GetValue(tools) ?? [],
                 Background = parse.GetValue(background),
                 SystemInstruction = parse.GetValue(system),
+                Labels = parsedLabels,
             };
             return await AskRunner.RunAsync(options, parse.GetValue(history), parse.GetValue(functions), parse.GetValue(output)!,
                 parse.GetValue(broker), cancellationToken);
         });
         return command;
+    }
+
+    private static Dictionary<string, string> ParseLabels(string[] pairs)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var at = pair.IndexOf('=', StringComparison.Ordinal);
+            if (at <= 0) throw new ArgumentException($"--label wants key=value, got '{pair}'.");
+            labels[pair[..at]] = pair[(at + 1)..];
+        }
+        return labels;
     }
 }

@@ -10,7 +10,7 @@ namespace Messaging.Cli.Rendering;
 /// </summary>
 internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputDirectory)
 {
-    private readonly Dictionary<string, DeltaReorderBuffer> _buffers = [];
+    private readonly Dictionary<Guid, DeltaReorderBuffer> _buffers = []; // by request: sequences count per request, across continuation hops
     private bool _midLine;
 
     public void Render(object message)
@@ -21,10 +21,10 @@ internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputD
                 Note($"interaction {started.InteractionId} ({started.Model ?? started.Agent}, {started.Status})");
                 break;
             case InteractionStatusChanged changed:
-                Note($"status: {changed.Status}");
+                Aside($"status: {changed.Status}");
                 break;
             case StepDelta delta:
-                if (!_buffers.TryGetValue(delta.InteractionId, out var buffer)) _buffers[delta.InteractionId] = buffer = new DeltaReorderBuffer();
+                if (!_buffers.TryGetValue(delta.RequestId, out var buffer)) _buffers[delta.RequestId] = buffer = new DeltaReorderBuffer();
                 foreach (var ready in buffer.Add(delta))
                 {
                     if (ready.Text is { } text)
@@ -70,7 +70,7 @@ internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputD
         switch (type)
         {
             case "thought":
-                Note("(thought)");
+                Aside("(thought)");
                 break;
             case "google_search_call":
                 Note($"searched: {Arguments(step)}");
@@ -119,6 +119,12 @@ internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputD
     {
         EndLine();
         console.MarkupLineInterpolated($"[grey]{text}[/]");
+    }
+
+    /// <summary>A note that must not cut the answer in two (a continuation hop's status, its thought): dropped while text is flowing.</summary>
+    private void Aside(string text)
+    {
+        if (!_midLine) Note(text);
     }
 
     private void EndLine()
