@@ -1,0 +1,57 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Messaging.Deployment.Tests;
+
+/// <summary>infra/k8s: the worker Deployment and its KEDA scaling, checked by reading them (no cluster here).</summary>
+public class KubernetesManifestTests
+{
+    private static readonly string K8s = Path.Combine(FindRoot(), "infra", "k8s");
+
+    private static List<YamlMappingNode> Documents(string file)
+    {
+        var yaml = new YamlStream();
+        using var reader = new StreamReader(Path.Combine(K8s, file));
+        yaml.Load(reader);
+        return yaml.Documents.Select(d => (YamlMappingNode)d.RootNode).ToList();
+    }
+
+    private static string Scalar(YamlNode node, params string[] path)
+    {
+        foreach (var key in path) node = ((YamlMappingNode)node)[key];
+        return ((YamlScalarNode)node).Value!;
+    }
+
+    [Fact]
+    public void The_worker_probes_its_health_endpoints_and_takes_secrets_from_a_secret()
+    {
+        var deployment = Assert.Single(Documents("worker.yaml"));
+        var container = (YamlMappingNode)((YamlSequenceNode)deployment["spec"]["template"]["spec"]["containers"]).Children[0];
+
+        Assert.Equal("/health/ready", Scalar(container, "readinessProbe", "httpGet", "path"));
+        Assert.Equal("/health/live", Scalar(container, "livenessProbe", "httpGet", "path"));
+        var env = ((YamlSequenceNode)container["env"]).Children.Cast<YamlMappingNode>().ToDictionary(e => Scalar(e, "name"));
+        Assert.Equal("messaging-secrets", Scalar(env["GEMINI_API_KEY"], "valueFrom", "secretKeyRef", "name"));
+        Assert.Equal("messaging-secrets", Scalar(env["Bus__RabbitMqUrl"], "valueFrom", "secretKeyRef", "name"));
+    }
+
+    [Fact]
+    public void Keda_scales_the_worker_on_the_work_queue_depth()
+    {
+        var scaled = Documents("keda.yaml").Single(d => Scalar(d, "kind") == "ScaledObject");
+        var deployment = Assert.Single(Documents("worker.yaml"));
+
+        Assert.Equal(Scalar(deployment, "metadata", "name"), Scalar(scaled, "spec", "scaleTargetRef", "name"));
+        var trigger = (YamlMappingNode)((YamlSequenceNode)scaled["spec"]["triggers"]).Children[0];
+        Assert.Equal("rabbitmq", Scalar(trigger, "type"));
+        Assert.Equal("interaction-requested", Scalar(trigger, "metadata", "queueName"));
+        Assert.Equal("QueueLength", Scalar(trigger, "metadata", "mode"));
+        Assert.True(int.Parse(Scalar(scaled, "spec", "minReplicaCount"), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Messaging.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Messaging.sln not found");
+    }
+}
