@@ -52,6 +52,22 @@ public sealed class Interaction(JsonObject json) : JsonObjectView(json)
     /// <summary>The last video block of the model output (the SDK's <c>output_video</c>).</summary>
     public VideoContent? OutputVideo => LastOutputBlock<VideoContent>();
 
+    /// <summary>
+    /// A copy holding only the steps this interaction generated: a <c>GET</c> timeline starts with the
+    /// interaction's input (user_input and function_result steps), which streams never carry.
+    /// </summary>
+    public Interaction WithoutInputSteps()
+    {
+        var json = (JsonObject)Json.DeepClone();
+        if (json["steps"] is JsonArray steps)
+        {
+            while (steps.Count > 0 && steps[0] is JsonObject first
+                   && (first["type"] as JsonValue)?.ToString() is StepTypes.UserInput or StepTypes.FunctionResult)
+                steps.RemoveAt(0);
+        }
+        return new Interaction(json);
+    }
+
     /// <summary>Parses an Interaction from JSON text.</summary>
     public static Interaction Parse(string json) => new(InteractionsJson.ParseObject(json));
 

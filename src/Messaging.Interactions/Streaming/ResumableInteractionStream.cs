@@ -137,21 +137,8 @@ internal sealed class ResumableInteractionStream(
         while (true)
         {
             var interaction = await client.GetAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (interaction.Status.IsFinal) return new InteractionSnapshotEvent(WithoutInputSteps(interaction));
+            if (interaction.Status.IsFinal) return new InteractionSnapshotEvent(interaction.WithoutInputSteps());
             await Task.Delay(options.PollInterval, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>A GET timeline starts with the interaction's input; the stream only ever carries what was generated.</summary>
-    internal static Interaction WithoutInputSteps(Interaction interaction)
-    {
-        var json = (JsonObject)interaction.Json.DeepClone();
-        if (json["steps"] is JsonArray steps)
-        {
-            while (steps.Count > 0 && steps[0] is JsonObject first
-                   && (first["type"] as JsonValue)?.ToString() is StepTypes.UserInput or StepTypes.FunctionResult)
-                steps.RemoveAt(0);
-        }
-        return new Interaction(json);
     }
 }

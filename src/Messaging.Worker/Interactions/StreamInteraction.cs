@@ -338,7 +338,7 @@ public sealed class StreamInteractionHandler(
         if (entry.CancelRequested) await TryCancelAtApiAsync(created.Id);
         if (created.Status.IsFinal)
         {
-            await relay.RelayAsync(new InteractionSnapshotEvent(WithoutInputSteps(created)), accumulator);
+            await relay.RelayAsync(new InteractionSnapshotEvent(created.WithoutInputSteps()), accumulator);
             return;
         }
 
@@ -365,7 +365,7 @@ public sealed class StreamInteractionHandler(
             await relay.StatusAsync(current.Status.Value);
             if (current.Status.IsFinal)
             {
-                await relay.RelayAsync(new InteractionSnapshotEvent(WithoutInputSteps(current)), accumulator);
+                await relay.RelayAsync(new InteractionSnapshotEvent(current.WithoutInputSteps()), accumulator);
                 return;
             }
             await Task.Delay(_options.BackgroundPollInterval, entry.Token);
@@ -489,18 +489,6 @@ public sealed class StreamInteractionHandler(
             sum[name] = total;
         }
         return sum;
-    }
-
-    /// <summary>A GET timeline starts with the interaction's input; the bus carries only what was generated.</summary>
-    private static Interaction WithoutInputSteps(Interaction interaction)
-    {
-        var json = (JsonObject)interaction.Json.DeepClone();
-        if (json["steps"] is JsonArray steps)
-        {
-            while (steps.Count > 0 && (steps[0]?["type"] as JsonValue)?.ToString() is StepTypes.UserInput or StepTypes.FunctionResult)
-                steps.RemoveAt(0);
-        }
-        return new Interaction(json);
     }
 
     private static bool IsBrokenStream(Exception ex) => ex is InteractionStreamException or IOException or TimeoutException;
