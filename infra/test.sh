@@ -49,6 +49,11 @@ if ! dotnet build Messaging.sln -c Release >"$log_dir/build.log" 2>&1; then
   exit 1
 fi
 
+# The contracts are a NuGet package for integrators: it must pack.
+if ! dotnet pack contracts/Messaging.Contracts -c Release --no-build -o "$log_dir/packages" >"$log_dir/pack.log" 2>&1; then
+  tail -n 20 "$log_dir/pack.log"; say "dotnet pack of the contracts failed"; broken=1
+fi
+
 dotnet_out="$log_dir/dotnet-test.log"
 say "running .NET tests"
 dotnet test Messaging.sln -c Release --no-build 2>&1 | tee "$dotnet_out"
