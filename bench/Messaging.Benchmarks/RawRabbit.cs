@@ -1,0 +1,114 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Messaging.Benchmarks;
+
+/// <summary>
+/// The machine's ceiling with nothing of ours in between: a plain RabbitMQ.Client publisher → durable queue →
+/// consumer, ~300-byte messages, persistent (as MassTransit publishes the worker's events by default), publisher
+/// confirms awaited in batches, manual acks, the same prefetch as the downstream consumer.
+/// </summary>
+internal static class RawRabbit
+{
+    public const int BodyBytes = 300;
+
+    public static async Task<string> ServerVersionAsync(Uri url)
+    {
+        await using var connection = await new ConnectionFactory { Uri = url }.CreateConnectionAsync();
+        return connection.ServerProperties?.TryGetValue("version", out var v) == true && v is byte[] bytes
+            ? System.Text.Encoding.UTF8.GetString(bytes) : "unknown";
+    }
+
+    /// <summary>Publishes <paramref name="count"/> messages as fast as confirms allow; returns messages/s delivered to the consumer.</summary>
+    public static async Task<double> ThroughputAsync(Uri url, string queue, int count, int prefetch, bool persistent)
+    {
+        var factory = new ConnectionFactory { Uri = url };
+        await using var publisherConnection = await factory.CreateConnectionAsync();
+        await using var consumerConnection = await factory.CreateConnectionAsync();
+        await using var publisher = await publisherConnection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await using var consumerChannel = await consumerConnection.CreateChannelAsync();
+        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await publisher.QueuePurgeAsync(queue);
+        await consumerChannel.BasicQosAsync(0, (ushort)prefetch, false);
+
+        var received = 0;
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+        consumer.ReceivedAsync += async (_, e) =>
+        {
+            await consumerChannel.BasicAckAsync(e.DeliveryTag, false);
+            if (Interlocked.Increment(ref received) == count) done.TrySetResult(Stopwatch.GetTimestamp());
+        };
+        await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+
+        var body = new byte[BodyBytes];
+        var props = new BasicProperties { DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient };
+        var start = Stopwatch.GetTimestamp();
+        var batch = new List<Task>(256);
+        for (var i = 0; i < count; i++)
+        {
+            batch.Add(publisher.BasicPublishAsync("", queue, true, props, body).AsTask());
+            if (batch.Count == 256)
+            {
+                foreach (var t in batch) await t;
+                batch.Clear();
+            }
+        }
+        foreach (var t in batch) await t;
+        var end = await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await publisher.QueueDeleteAsync(queue);
+        return count / Stopwatch.GetElapsedTime(start, end).TotalSeconds;
+    }
+
+    /// <summary>Publishes at <paramref name="rate"/> messages/s for <paramref name="duration"/>; returns the publish → receipt latencies in ms.</summary>
+    public static async Task<double[]> LatencyAsync(Uri url, string queue, int rate, TimeSpan duration, int prefetch, bool persistent)
+    {
+        var factory = new ConnectionFactory { Uri = url };
+        await using var publisherConnection = await factory.CreateConnectionAsync();
+        await using var consumerConnection = await factory.CreateConnectionAsync();
+        await using var publisher = await publisherConnection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await using var consumerChannel = await consumerConnection.CreateChannelAsync();
+        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await publisher.QueuePurgeAsync(queue);
+        await consumerChannel.BasicQosAsync(0, (ushort)prefetch, false);
+
+        var total = (int)(rate * duration.TotalSeconds);
+        var latencies = new double[total];
+        var received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+        consumer.ReceivedAsync += async (_, e) =>
+        {
+            var sent = BinaryPrimitives.ReadInt64LittleEndian(e.Body.Span);
+            var n = Interlocked.Increment(ref received);
+            if (n <= total) latencies[n - 1] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+            await consumerChannel.BasicAckAsync(e.DeliveryTag, false);
+            if (n == total) done.TrySetResult();
+        };
+        await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+
+        var props = new BasicProperties { DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient };
+        var start = Stopwatch.GetTimestamp();
+        var sentCount = 0;
+        var batch = new List<Task>();
+        // Timers tick every ~4 ms here: each tick sends what the rate owes by now.
+        while (sentCount < total)
+        {
+            var due = Math.Min(total, (int)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate));
+            for (; sentCount < due; sentCount++)
+            {
+                var body = new byte[BodyBytes];
+                BinaryPrimitives.WriteInt64LittleEndian(body, Stopwatch.GetTimestamp());
+                batch.Add(publisher.BasicPublishAsync("", queue, true, props, body).AsTask());
+            }
+            foreach (var t in batch) await t;
+            batch.Clear();
+            await Task.Delay(1);
+        }
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await publisher.QueueDeleteAsync(queue);
+        return latencies;
+    }
+}

@@ -1,0 +1,448 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Messaging.Contracts;
+using Messaging.Interactions;
+using Messaging.Interactions.Models;
+using Messaging.Interactions.Streaming;
+using RabbitMQ.Client;
+using Spectre.Console;
+
+namespace Messaging.Benchmarks;
+
+/// <summary>
+/// The benchmark: every figure of issue 5 next to its baseline measured in the same run, on a real broker,
+/// with worker replicas as separate processes, the emulator and the downstream consumer in this process.
+/// </summary>
+internal sealed class Suite
+{
+    private const string Prefix = "bench-";
+    private const int DownstreamPrefetch = 1000;
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private readonly SuiteOptions _options;
+    private readonly Uri _rabbit;
+    private readonly EmulatorHost _emulator;
+    private readonly List<Row> _rows = [];
+    private readonly List<string> _notes = [];
+
+    private Suite(SuiteOptions options, Uri rabbit, EmulatorHost emulator)
+    {
+        _options = options;
+        _rabbit = rabbit;
+        _emulator = emulator;
+    }
+
+    public static async Task<int> RunAsync(SuiteOptions options)
+    {
+        var started = DateTime.UtcNow;
+        var root = RepoRoot();
+        var rabbit = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_URL") is { Length: > 0 } url ? url : StartRabbit(root));
+        AnsiConsole.MarkupLine($"[grey]broker {Markup.Escape(rabbit.GetLeftPart(UriPartial.Authority))}, {(options.Quick ? "quick" : "full")} run[/]");
+        await CleanBrokerAsync(rabbit);
+        await using var emulator = await EmulatorHost.StartAsync();
+        var suite = new Suite(options, rabbit, emulator);
+        var failed = false;
+        try
+        {
+            await suite.RunPhasesAsync();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            failed = true;
+            AnsiConsole.MarkupLine($"[red]benchmark failed: {Markup.Escape(ex.ToString())}[/]");
+        }
+        finally
+        {
+            await CleanBrokerAsync(rabbit);
+        }
+
+        suite.Print();
+        var machine = await MachineAsync(rabbit);
+        var output = options.Output ?? (options.Quick ? null : Path.Combine(root, "bench", "results", $"{started:yyyy-MM-dd-HHmm}.md"));
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output, suite.Markdown(machine, started, DateTime.UtcNow));
+            AnsiConsole.MarkupLine($"[grey]results written to {Markup.Escape(output)}[/]");
+        }
+        return failed ? 1 : 0;
+    }
+
+    private async Task RunPhasesAsync()
+    {
+        var settings = WorkerSettings(maxStreams: null);
+        if (_options.Runs("throughput") || _options.Runs("latency") || _options.Runs("ttfd"))
+        {
+            await using var worker = await WorkerProcess.StartAsync(settings);
+            if (_options.Runs("throughput")) await ThroughputAsync(worker, "default", settings);
+            if (_options.Runs("latency")) await LatencyAsync();
+            if (_options.Runs("ttfd")) await TimeToFirstDeltaAsync();
+        }
+        if (_options.Runs("throughput") && !_options.WorkerSettings.ContainsKey("Worker:DeltaCoalescingWindow"))
+        {
+            var off = new Dictionary<string, string>(settings) { ["Worker:DeltaCoalescingWindow"] = "00:00:00" };
+            await using var worker = await WorkerProcess.StartAsync(off);
+            await ThroughputAsync(worker, "coalescing off", off);
+        }
+        if (_options.Runs("footprint"))
+        {
+            foreach (var streams in _options.FootprintStreams) await FootprintAsync(streams);
+        }
+        if (_options.Runs("replicas")) await ReplicasAsync();
+    }
+
+    private Dictionary<string, string> WorkerSettings(int? maxStreams)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Bus:RabbitMqUrl"] = _rabbit.ToString(), ["Bus:NamePrefix"] = Prefix, ["Interactions:BaseUrl"] = _emulator.BaseAddress.ToString(),
+        };
+        if (maxStreams is { } m) settings["Worker:MaxConcurrentStreams"] = m.ToString(Inv);
+        foreach (var (k, v) in _options.WorkerSettings) settings[k] = v;
+        return settings;
+    }
+
+    private static JsonElement Request(int chunks, int chunkDelayMs, string input = "Explain how AI works")
+    {
+        var body = new Dictionary<string, object>
+        {
+            ["model"] = "gemini-3.5-flash", ["input"] = input,
+            ["labels"] = new Dictionary<string, string>
+            {
+                ["emulator_chunks"] = chunks.ToString(Inv), ["emulator_chunk_delay_ms"] = chunkDelayMs.ToString(Inv),
+            },
+        };
+        return JsonSerializer.SerializeToElement(body);
+    }
+
+    /// <summary>Publishes <paramref name="streams"/> requests and waits for all of them; returns (elapsed from the first publish to the last delta, ids).</summary>
+    private static async Task<(TimeSpan Elapsed, List<Guid> Ids)> RunStreamsAsync(Downstream downstream, int streams, JsonElement request, TimeSpan patience,
+        TimeSpan? stagger = null)
+    {
+        var ids = Enumerable.Range(0, streams).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in ids) downstream.Recorder.Track(id);
+        var start = Stopwatch.GetTimestamp();
+        var publishes = new List<Task>();
+        foreach (var id in ids)
+        {
+            publishes.Add(downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = request }));
+            if (stagger is { } s && s > TimeSpan.Zero) await Task.Delay(s);
+        }
+        await Task.WhenAll(publishes);
+        var all = Task.WhenAll(ids.Select(id => downstream.Recorder.Track(id).Done.Task));
+        if (await Task.WhenAny(all, Task.Delay(patience)) != all)
+        {
+            var missing = ids.Count(id => !downstream.Recorder.Track(id).Done.Task.IsCompleted);
+            throw new TimeoutException($"{missing} of {streams} streams did not finish within {patience}");
+        }
+        return (Stopwatch.GetElapsedTime(start, downstream.Recorder.LastDeltaTicks), ids);
+    }
+
+    private async Task ThroughputAsync(WorkerProcess worker, string label, Dictionary<string, string> settings)
+    {
+        var persistent = !settings.TryGetValue("Bus:DeltaDeliveryMode", out var mode) || !mode.Equals("Transient", StringComparison.OrdinalIgnoreCase);
+        Phase($"throughput ({label}): raw RabbitMQ.Client ceiling, then {_options.ThroughputStreams} streams × {_options.ThroughputChunks} chunks through one worker");
+        var raw = await RawRabbit.ThroughputAsync(_rabbit, Prefix + "raw", _options.RawMessages, DownstreamPrefetch, persistent);
+
+        await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
+        var (elapsed, ids) = await RunStreamsAsync(downstream, _options.ThroughputStreams, Request(_options.ThroughputChunks, 0), TimeSpan.FromMinutes(3));
+        var recorder = downstream.Recorder;
+        var completed = ids.Count(id => recorder.Track(id).Completed);
+        var chunksPerSecond = recorder.Chunks / elapsed.TotalSeconds;
+        var messagesPerSecond = recorder.Messages / elapsed.TotalSeconds;
+        var ratio = chunksPerSecond / raw;
+        var target = label == "default" ? 1.0 : 0.4;
+        _rows.Add(new Row($"Delivered chunks/s, 1 worker ({label})", $"{chunksPerSecond:N0} chunks/s ({messagesPerSecond:N0} msg/s, {(double)recorder.Chunks / recorder.Messages:0.0} chunks/msg)",
+            $"raw {raw:N0} msg/s ({(persistent ? "persistent" : "transient")}, confirms)", $"{ratio:0.00}×", $"≥ {target:0.0}×", ratio >= target));
+        _notes.Add(string.Create(Inv, $"throughput ({label}): {completed}/{ids.Count} completed, {recorder.Chunks} chunks in {recorder.Messages} StepDelta messages over {elapsed.TotalSeconds:0.00} s; out-of-order deltas seen by the concurrent consumer: {recorder.OutOfOrder}; worker published {worker.DeltasPublished} deltas"));
+    }
+
+    private async Task LatencyAsync()
+    {
+        var streams = _options.LatencyStreams;
+        var delay = _options.LatencyChunkDelayMs;
+        var chunks = _options.LatencyChunks;
+        var rate = streams * 1000 / delay;
+        var request = Request(chunks, delay);
+        Phase($"latency: {streams} streams × {1000 / delay} chunks/s (= {rate} chunks/s), direct SSE client, then the bridge, then raw RabbitMQ at {rate} msg/s");
+
+        _emulator.DeltaWrites.Clear();
+        _emulator.Recording = true;
+        var direct = new ConcurrentBag<double>();
+        await using (var api = ApiClient())
+        {
+            var client = api.GetRequiredService<IInteractionsClient>();
+            var tasks = new List<Task>();
+            for (var i = 0; i < streams; i++)
+            {
+                tasks.Add(Task.Run(async () =>
+                {
+                    string? id = null;
+                    long n = 0;
+                    await foreach (var evt in client.CreateStreamAsync(CreateInteractionRequest.Parse(request.GetRawText())))
+                    {
+                        var now = Stopwatch.GetTimestamp();
+                        if (evt is InteractionCreatedEvent created) id = created.Interaction.Id;
+                        else if (evt is StepDeltaEvent && id is not null)
+                        {
+                            var written = _emulator.WriteTime(id, ++n);
+                            if (written != 0) direct.Add(Stopwatch.GetElapsedTime(written, now).TotalMilliseconds);
+                        }
+                    }
+                }));
+                await Task.Delay(1);
+            }
+            await Task.WhenAll(tasks);
+        }
+
+        _emulator.DeltaWrites.Clear();
+        var bridge = new ConcurrentBag<double>();
+        long outOfOrder;
+        await using (var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, 1))
+        {
+            downstream.Recorder.OnChunk = (id, sequence, now) =>
+            {
+                var written = _emulator.WriteTime(id, sequence);
+                if (written != 0) bridge.Add(Stopwatch.GetElapsedTime(written, now).TotalMilliseconds);
+            };
+            await RunStreamsAsync(downstream, streams, request, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(1));
+            outOfOrder = downstream.Recorder.OutOfOrder;
+        }
+        _emulator.Recording = false;
+        _emulator.DeltaWrites.Clear();
+
+        var raw = await RawRabbit.LatencyAsync(_rabbit, Prefix + "raw", rate, TimeSpan.FromMilliseconds(chunks * delay), DownstreamPrefetch, persistent: true);
+        var b = bridge.ToList();
+        var d = direct.ToList();
+        string P(List<double> v) => string.Create(Inv, $"{Stats.Percentile(v, 50):0.00} / {Stats.Percentile(v, 99):0.00} / {Stats.Percentile(v, 99.9):0.00} ms");
+        var p50Over = Stats.Percentile(b, 50) - Stats.Percentile(d, 50);
+        var p99Ratio = Stats.Percentile(b, 99) / Stats.Percentile(raw, 99);
+        _rows.Add(new Row($"Added latency per chunk at {rate} chunks/s, p50 / p99 / p99.9", $"bridge {P(b)}", $"direct SSE {P(d)}",
+            string.Create(Inv, $"p50 +{p50Over:0.00} ms"), "p50 ≤ direct + 2 ms", p50Over <= 2));
+        _rows.Add(new Row("  … p99 against raw RabbitMQ at the same rate", string.Create(Inv, $"bridge p99 {Stats.Percentile(b, 99):0.00} ms"), $"raw {P(raw.ToList())}",
+            string.Create(Inv, $"{p99Ratio:0.00}×"), "p99 ≤ 2× raw", p99Ratio <= 2));
+        _rows.Add(new Row("Out-of-order deltas, ordered consumer (limit 1)", outOfOrder.ToString(Inv), "0", "", "0", outOfOrder == 0));
+        _notes.Add($"latency: {b.Count} bridge chunk samples, {d.Count} direct, {raw.Length} raw");
+    }
+
+    private async Task TimeToFirstDeltaAsync()
+    {
+        var samples = _options.TtfdSamples;
+        var request = Request(5, 0);
+        Phase($"time to first delta: {samples} requests one at a time, direct client then the bridge");
+        var direct = new List<double>();
+        await using (var api = ApiClient())
+        {
+            var client = api.GetRequiredService<IInteractionsClient>();
+            for (var i = 0; i < samples + 3; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                double? first = null;
+                await foreach (var evt in client.CreateStreamAsync(CreateInteractionRequest.Parse(request.GetRawText())))
+                {
+                    if (evt is StepDeltaEvent && first is null) first = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+                if (i >= 3 && first is { } f) direct.Add(f); // the first ones warm the connection pool
+            }
+        }
+        var bridge = new List<double>();
+        await using (var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, 1))
+        {
+            for (var i = 0; i < samples + 3; i++)
+            {
+                var id = Guid.NewGuid();
+                var track = downstream.Recorder.Track(id);
+                var start = Stopwatch.GetTimestamp();
+                await downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = request });
+                await track.Done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                if (i >= 3) bridge.Add(Stopwatch.GetElapsedTime(start, track.FirstDelta).TotalMilliseconds);
+            }
+        }
+        var over50 = Stats.Percentile(bridge, 50) - Stats.Percentile(direct, 50);
+        var over99 = Stats.Percentile(bridge, 99) - Stats.Percentile(direct, 99);
+        _rows.Add(new Row("Time to first delta, p50 / p99", string.Create(Inv, $"bridge {Stats.Percentile(bridge, 50):0.00} / {Stats.Percentile(bridge, 99):0.00} ms"),
+            string.Create(Inv, $"direct {Stats.Percentile(direct, 50):0.00} / {Stats.Percentile(direct, 99):0.00} ms"),
+            string.Create(Inv, $"+{over50:0.00} / +{over99:0.00} ms"), "p50 overhead ≤ 3 ms", over50 <= 3));
+    }
+
+    private async Task FootprintAsync(int streams)
+    {
+        var chunks = _options.FootprintChunks;
+        var delay = _options.FootprintChunkDelayMs;
+        Phase($"footprint: {streams} slow streams ({chunks} chunks, one per {delay} ms) on one worker process");
+        var settings = WorkerSettings(maxStreams: streams);
+        await using var worker = await WorkerProcess.StartAsync(settings);
+        await Task.Delay(1000);
+        var (idleRss, idleThreads) = worker.Sample();
+        var idleHeap = worker.GcHeapBytes;
+
+        await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
+        var run = RunStreamsAsync(downstream, streams, Request(chunks, delay), TimeSpan.FromMinutes(4));
+        long peakInFlight = 0, rssAtPeak = 0, heapAtPeak = 0, maxRss = 0;
+        var maxThreads = 0;
+        while (!run.IsCompleted)
+        {
+            await Task.WhenAny(run, Task.Delay(250));
+            var (rss, threads) = worker.Sample();
+            maxRss = Math.Max(maxRss, rss);
+            maxThreads = Math.Max(maxThreads, threads);
+            if (worker.InFlight >= peakInFlight)
+            {
+                peakInFlight = worker.InFlight;
+                rssAtPeak = rss;
+                heapAtPeak = worker.GcHeapBytes;
+            }
+        }
+        var (_, ids) = await run;
+        var completed = ids.Count(id => downstream.Recorder.Track(id).Completed);
+        var kbPerStream = peakInFlight > 0 ? (rssAtPeak - idleRss) / 1024.0 / peakInFlight : double.NaN;
+        var ok = completed == streams && peakInFlight >= streams && kbPerStream <= 64 && maxThreads <= 50;
+        _rows.Add(new Row($"Footprint, {streams:N0} concurrent slow streams",
+            string.Create(Inv, $"{completed}/{streams} completed, peak {peakInFlight} in flight; RSS {rssAtPeak / 1048576.0:0} MB (max {maxRss / 1048576.0:0}), {maxThreads} threads, GC heap {heapAtPeak / 1048576.0:0} MB"),
+            string.Create(Inv, $"idle RSS {idleRss / 1048576.0:0} MB, {idleThreads} threads, GC heap {idleHeap / 1048576.0:0} MB"),
+            string.Create(Inv, $"{kbPerStream:0.0} KB/stream"), "all complete, ≤ 64 KB/stream, ≤ 50 threads", ok));
+    }
+
+    private async Task ReplicasAsync()
+    {
+        var results = new List<(int Replicas, double ChunksPerSecond, long[] Handled)>();
+        foreach (var replicas in _options.Replicas)
+        {
+            Phase($"replicas: {replicas} worker process(es), {_options.ReplicaStreams} streams × {_options.ReplicaChunks} chunks");
+            var settings = WorkerSettings(maxStreams: null);
+            var workers = new List<WorkerProcess>();
+            try
+            {
+                for (var i = 0; i < replicas; i++) workers.Add(await WorkerProcess.StartAsync(settings));
+                await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
+                var (elapsed, _) = await RunStreamsAsync(downstream, _options.ReplicaStreams, Request(_options.ReplicaChunks, 0), TimeSpan.FromMinutes(3));
+                await Task.Delay(600); // the last stats line
+                results.Add((replicas, downstream.Recorder.Chunks / elapsed.TotalSeconds, workers.Select(w => w.Handled).ToArray()));
+            }
+            finally
+            {
+                foreach (var w in workers) await w.DisposeAsync();
+            }
+        }
+        var one = results[0].ChunksPerSecond;
+        foreach (var (replicas, cps, handled) in results)
+        {
+            var spread = handled.Length > 1 && handled.Min() > 0 ? (double)handled.Max() / handled.Min() : 1;
+            _rows.Add(new Row($"Replicas: {replicas}", string.Create(Inv, $"{cps:N0} chunks/s; requests per replica {string.Join(" / ", handled)}"),
+                string.Create(Inv, $"1 replica {one:N0} chunks/s"), string.Create(Inv, $"{cps / one:0.00}×, max/min {spread:0.00}"), "even spread (report)", null));
+        }
+    }
+
+    private ServiceProvider ApiClient()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Interactions:BaseUrl"] = _emulator.BaseAddress.ToString(), ["Interactions:ApiKey"] = "benchmark",
+        }).Build());
+        services.AddLogging();
+        services.AddInteractionsClient();
+        return services.BuildServiceProvider();
+    }
+
+    private static void Phase(string what) => AnsiConsole.MarkupLine($"[blue]{DateTime.UtcNow:HH:mm:ss}[/] {Markup.Escape(what)}");
+
+    private void Print()
+    {
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumns("figure", "measured", "same-run baseline", "ratio", "target", "met");
+        foreach (var row in _rows)
+            table.AddRow(Markup.Escape(row.Figure), Markup.Escape(row.Measured), Markup.Escape(row.Baseline), Markup.Escape(row.Ratio), Markup.Escape(row.Target),
+                row.Met switch { true => "[green]yes[/]", false => "[red]no[/]", null => "—" });
+        AnsiConsole.Write(table);
+        foreach (var note in _notes) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(note)}[/]");
+    }
+
+    private string Markdown(string machine, DateTime started, DateTime ended)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(Inv, $"# Benchmark results, {started:yyyy-MM-dd HH:mm} UTC ({(_options.Quick ? "quick" : "full")} run, {(ended - started).TotalSeconds:0} s)");
+        md.AppendLine();
+        var extra = _options.WorkerSettings.Count == 0 ? "none (the shipped defaults)" : string.Join(", ", _options.WorkerSettings.Select(kv => $"`{kv.Key}={kv.Value}`"));
+        md.AppendLine(Inv, $"Command: `dotnet run -c Release --project bench/Messaging.Benchmarks{(_options.Quick ? " -- --quick" : "")}`. Worker settings beyond the emulator and broker: {extra}.");
+        md.AppendLine();
+        md.AppendLine("| figure | measured | same-run baseline | ratio | target | met |");
+        md.AppendLine("|---|---|---|---|---|---|");
+        foreach (var row in _rows)
+            md.AppendLine(Inv, $"| {row.Figure.Trim()} | {row.Measured} | {row.Baseline} | {row.Ratio} | {row.Target} | {(row.Met switch { true => "yes", false => "**no**", null => "—" })} |");
+        md.AppendLine();
+        foreach (var note in _notes) md.AppendLine(Inv, $"- {note}");
+        md.AppendLine();
+        md.AppendLine("## Machine");
+        md.AppendLine();
+        md.AppendLine("```");
+        md.AppendLine(machine.TrimEnd());
+        md.AppendLine("```");
+        return md.ToString();
+    }
+
+    private static async Task<string> MachineAsync(Uri rabbit)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(Inv, $".NET: {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+        try
+        {
+            text.AppendLine(Inv, $"RabbitMQ: {await RawRabbit.ServerVersionAsync(rabbit)}");
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            text.AppendLine(Inv, $"RabbitMQ: unknown ({ex.Message})");
+        }
+        var mem = File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal)) : null;
+        text.AppendLine(Inv, $"Memory: {mem?.Split(':')[1].Trim() ?? "unknown"}");
+        text.AppendLine(Run("lscpu", ""));
+        return text.ToString();
+    }
+
+    private static string Run(string file, string args)
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return output;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return $"{file}: {ex.Message}";
+        }
+    }
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Messaging.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+
+    private static string StartRabbit(string root)
+    {
+        var output = Run(Path.Combine(root, "infra", "start-rabbitmq.sh"), "").Trim();
+        if (!output.StartsWith("amqp://", StringComparison.Ordinal)) throw new InvalidOperationException($"infra/start-rabbitmq.sh did not give a URL: {output}");
+        return output;
+    }
+
+    /// <summary>Removes what earlier runs left under the benchmark's prefix, so every run starts from empty queues.</summary>
+    private static async Task CleanBrokerAsync(Uri rabbit)
+    {
+        await using var connection = await new ConnectionFactory { Uri = rabbit }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        string[] queues = ["interaction-requested", "interaction-requested_error", "interaction-requested_skipped", "downstream", "downstream_error", "downstream_skipped", "raw"];
+        foreach (var q in queues)
+        {
+            await channel.QueueDeleteAsync(Prefix + q);
+            await channel.ExchangeDeleteAsync(Prefix + q);
+        }
+        foreach (var type in typeof(InteractionRequested).Assembly.GetExportedTypes().Where(t => t.Namespace == "Messaging.Contracts"))
+            await channel.ExchangeDeleteAsync($"{Prefix}Messaging.Contracts:{type.Name}");
+    }
+}

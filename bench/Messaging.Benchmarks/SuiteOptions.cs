@@ -1,0 +1,55 @@
+namespace Messaging.Benchmarks;
+
+/// <summary>The suite's sizes: the full run (a few minutes) or <c>--quick</c> (a CI smoke test, well under two minutes).</summary>
+internal sealed record SuiteOptions
+{
+    public bool Quick { get; init; }
+
+    /// <summary>Phases to run (all when empty): throughput, latency, ttfd, footprint, replicas.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
+
+    /// <summary>Where the results markdown goes; default <c>bench/results/&lt;date&gt;.md</c> (quick runs: none unless given).</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Extra worker settings for every worker process (e.g. <c>Worker:DeltaCoalescingWindow=0</c>), as <c>key=value</c>.</summary>
+    public IReadOnlyDictionary<string, string> WorkerSettings { get; init; } = new Dictionary<string, string>();
+
+    public int RawMessages => Quick ? 8_000 : 60_000;
+    public int ThroughputStreams => Quick ? 40 : 200;
+    public int ThroughputChunks => Quick ? 40 : 150;
+    public int LatencyStreams { get; init; } = 100;
+    public int LatencyChunkDelayMs { get; init; } = 50;
+    public int LatencyChunks => Quick ? 40 : 200;
+    public int TtfdSamples => Quick ? 15 : 100;
+    public int[] FootprintStreams => Quick ? [200] : [1_000, 5_000];
+    public int FootprintChunks => Quick ? 3 : 8;
+    public int FootprintChunkDelayMs => Quick ? 1_000 : 3_000;
+    public int[] Replicas => Quick ? [1, 2] : [1, 2, 3];
+    public int ReplicaStreams => Quick ? 40 : 240;
+    public int ReplicaChunks => Quick ? 20 : 100;
+
+    public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
+
+    public static SuiteOptions Parse(string[] args)
+    {
+        var quick = false;
+        string? output = null;
+        var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var settings = new Dictionary<string, string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick": quick = true; break;
+                case "--out": output = args[++i]; break;
+                case "--only": foreach (var p in args[++i].Split(',')) only.Add(p.Trim()); break;
+                case "--worker-setting":
+                    var kv = args[++i].Split('=', 2);
+                    settings[kv[0]] = kv.Length > 1 ? kv[1] : "";
+                    break;
+                default: throw new ArgumentException($"unknown argument {args[i]}; use --quick, --micro, --only a,b, --out file, --worker-setting key=value");
+            }
+        }
+        return new SuiteOptions { Quick = quick, Output = output, Only = only, WorkerSettings = settings };
+    }
+}

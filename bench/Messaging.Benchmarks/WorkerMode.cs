@@ -1,0 +1,63 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using MassTransit;
+using Messaging.Worker.Infrastructure;
+
+namespace Messaging.Benchmarks;
+
+/// <summary>
+/// A worker replica in its own process, built exactly as the worker's Program.cs builds it (same calls,
+/// Server GC as the worker's runtimeconfig), plus a line of statistics on stdout every 250 ms that
+/// only the process itself can see: GC heap, requests handled, streams in flight, deltas published.
+/// Settings come from the environment (<c>Bus__RabbitMqUrl</c>, <c>Worker__…</c>), as for the real worker.
+/// </summary>
+internal static class WorkerMode
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddServiceDefaults();
+        builder.Services.AddMessagingWorker(builder.Configuration);
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+
+        long handled = 0, inFlight = 0, deltas = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == WorkerTelemetry.Name) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            switch (instrument.Name)
+            {
+                case "messaging.worker.interactions": Interlocked.Add(ref handled, value); break;
+                case "messaging.worker.streams_in_flight": Interlocked.Add(ref inFlight, value); break;
+                case "messaging.worker.step_deltas": Interlocked.Add(ref deltas, value); break;
+            }
+        });
+        listener.Start();
+
+        await app.StartAsync();
+        await Console.Out.WriteLineAsync("READY");
+        await Console.Out.FlushAsync();
+        var stopping = app.Lifetime.ApplicationStopping;
+        // The parent closes our stdin to stop us, so a crashed benchmark leaves no worker behind.
+        _ = Task.Run(async () =>
+        {
+            while (await Console.In.ReadLineAsync() is not null) { }
+            app.Lifetime.StopApplication();
+        });
+        while (!stopping.IsCancellationRequested)
+        {
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"STATS {GC.GetGCMemoryInfo().HeapSizeBytes} {Interlocked.Read(ref handled)} {Interlocked.Read(ref inFlight)} {Interlocked.Read(ref deltas)} {GC.GetTotalMemory(false)}");
+            await Console.Out.WriteLineAsync(line);
+            await Console.Out.FlushAsync();
+            try { await Task.Delay(250, stopping); } catch (OperationCanceledException) { break; }
+        }
+        await app.StopAsync();
+        return 0;
+    }
+}

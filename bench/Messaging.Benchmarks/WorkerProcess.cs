@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+
+namespace Messaging.Benchmarks;
+
+/// <summary>One worker replica as a child process (see <see cref="WorkerMode"/>): its RSS and threads are read from /proc, the rest from its stats line.</summary>
+internal sealed class WorkerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private readonly List<string> _errors = [];
+
+    private WorkerProcess(Process process) => _process = process;
+
+    public long GcHeapBytes { get; private set; }
+    public long Handled { get; private set; }
+    public long InFlight { get; private set; }
+    public long DeltasPublished { get; private set; }
+    public int Id => _process.Id;
+
+    public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var info = new ProcessStartInfo(self)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(Assembly.GetExecutingAssembly().Location);
+        info.ArgumentList.Add("worker");
+        // As the worker's own runtimeconfig: Server GC.
+        info.Environment["DOTNET_gcServer"] = "1";
+        info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning";
+        info.Environment["GEMINI_API_KEY"] = "benchmark";
+        foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("the worker did not start");
+        var worker = new WorkerProcess(process);
+        process.OutputDataReceived += (_, e) => worker.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => worker.OnError(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(worker._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first != worker._ready.Task)
+            throw new InvalidOperationException($"the worker process did not start: {string.Join('\n', worker.Errors)}");
+        return worker;
+    }
+
+    public IReadOnlyList<string> Errors
+    {
+        get { lock (_gate) return _errors.ToList(); }
+    }
+
+    private void OnError(string? line)
+    {
+        if (line is null) return;
+        lock (_gate) if (_errors.Count < 50) _errors.Add(line);
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        if (line == "READY")
+        {
+            _ready.TrySetResult();
+            return;
+        }
+        if (!line.StartsWith("STATS ", StringComparison.Ordinal))
+        {
+            OnError(line);
+            return;
+        }
+        var parts = line.Split(' ');
+        GcHeapBytes = long.Parse(parts[1], CultureInfo.InvariantCulture);
+        Handled = long.Parse(parts[2], CultureInfo.InvariantCulture);
+        InFlight = long.Parse(parts[3], CultureInfo.InvariantCulture);
+        DeltasPublished = long.Parse(parts[4], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Resident set size and thread count of the process, from /proc.</summary>
+    public (long RssBytes, int Threads) Sample()
+    {
+        long rss = 0;
+        var threads = 0;
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                rss = long.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            else if (line.StartsWith("Threads:", StringComparison.Ordinal))
+                threads = int.Parse(line[8..].Trim(), CultureInfo.InvariantCulture);
+        }
+        return (rss, threads);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.StandardInput.Close();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        _process.Dispose();
+    }
+}
