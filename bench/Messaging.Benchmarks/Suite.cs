@@ -142,7 +142,7 @@ internal sealed class Suite
 
     private async Task ThroughputAsync(WorkerProcess worker, string label, Dictionary<string, string> settings)
     {
-        var persistent = !settings.TryGetValue("Bus:DeltaDeliveryMode", out var mode) || !mode.Equals("Transient", StringComparison.OrdinalIgnoreCase);
+        var persistent = !settings.TryGetValue("Worker:DeltaDeliveryMode", out var mode) || !mode.Equals("Transient", StringComparison.OrdinalIgnoreCase);
         Phase($"throughput ({label}): raw RabbitMQ.Client ceiling, then {_options.ThroughputStreams} streams × {_options.ThroughputChunks} chunks through one worker");
         var raw = await RawRabbit.ThroughputAsync(_rabbit, Prefix + "raw", _options.RawMessages, DownstreamPrefetch, persistent);
 

@@ -86,6 +86,24 @@ public static class MessagingBusExtensions
         return services;
     }
 
+    /// <summary>
+    /// Ordered delivery for a downstream endpoint: one message at a time (<c>ConcurrentMessageLimit</c> 1) with an
+    /// explicit prefetch, so each stream's events are handled in the order the worker published them (it awaits
+    /// each publish before the next) and a consumer never sees a <c>StepDelta</c> before the previous range. The
+    /// trade-off: the endpoint's throughput is that of one handler at a time; keep the handler short, or consume
+    /// concurrently and reorder by <c>sequence</c>/<c>lastSequence</c> instead. Delta coalescing keeps the message
+    /// rate of fast streams low enough for one handler.
+    /// </summary>
+    /// <param name="endpoint">The receive endpoint that consumes the stream's events.</param>
+    /// <param name="prefetchCount">Messages the broker hands over ahead of the handler (default 1000).</param>
+    public static void UseOrderedDelivery(this IReceiveEndpointConfigurator endpoint, int prefetchCount = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetchCount, 1);
+        endpoint.ConcurrentMessageLimit = 1;
+        endpoint.PrefetchCount = prefetchCount;
+    }
+
     private static void Prefix(IBusFactoryConfigurator bus, string? prefix)
     {
         if (string.IsNullOrEmpty(prefix)) return;

@@ -26,4 +26,22 @@ public sealed class WorkerOptions
 
     /// <summary>Interval of the GET polling that follows a background interaction whose stream cannot be resumed (default 2 s).</summary>
     public TimeSpan BackgroundPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Deltas of one step that arrive within this window of the last delta message are merged into one
+    /// <c>StepDelta</c> carrying the range <c>sequence..lastSequence</c> (texts concatenated; default 20 ms; zero =
+    /// one message per API delta). A delta never waits when its stream is idle: it goes out as soon as the stream
+    /// has nothing more buffered and the window since the last delta message has passed, so a stream sends at
+    /// most one delta message per window. Timers tick every ~4 ms on common hosts: smaller non-zero windows act
+    /// like ~4 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan DeltaCoalescingWindow { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// How <c>StepDelta</c> messages are published (default <see cref="Interactions.DeltaDeliveryMode.Persistent"/>):
+    /// persistent ones survive a broker restart, transient ones cost the broker no disk write. Every other event is
+    /// always persistent, and <c>StepCompleted</c> repeats the whole step, so a lost transient delta loses no output.
+    /// </summary>
+    public Interactions.DeltaDeliveryMode DeltaDeliveryMode { get; set; } = Interactions.DeltaDeliveryMode.Persistent;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using MassTransit;
 using Messaging.Contracts;
@@ -14,10 +15,23 @@ namespace Messaging.Worker.Interactions;
 /// confirms on RabbitMQ) before the next, so the broker holds a stream's events in the order they
 /// happened. Across continuation hops, step indexes and delta sequences continue where the previous
 /// hop stopped, so they stay unique and gapless for the whole request.
+/// <para>
+/// Deltas are coalesced (<see cref="WorkerOptions.DeltaCoalescingWindow"/>): a delta is held while the stream
+/// already has the next event buffered, and goes out when the stream runs dry, when the next event cannot
+/// merge with it, or — if the last delta message left less than a window ago — when the window ends. So an
+/// idle stream's delta leaves at once, a fast one sends at most one message per window (and never waits
+/// on a confirm with deltas piling up one message each), and every other event flushes the held deltas
+/// first: order and gapless sequence ranges are kept.
+/// </para>
 /// </summary>
 internal sealed class InteractionRelay(
-    IPublishEndpoint publish, WorkerTelemetry telemetry, Guid requestId, Guid conversationId, Guid turnId, CancellationToken publishToken)
+    IPublishEndpoint publish, WorkerTelemetry telemetry, Guid requestId, Guid conversationId, Guid turnId, CancellationToken publishToken,
+    TimeSpan coalescingWindow = default, DeltaDeliveryMode deliveryMode = DeltaDeliveryMode.Persistent)
 {
+    private static readonly Action<PublishContext<Contracts.StepDelta>> Transient = static context => context.Durable = false;
+    private readonly long _windowTicks = (long)(coalescingWindow.TotalSeconds * Stopwatch.Frequency);
+    private PendingDelta? _pending;
+    private long _lastDeltaPublish;
     private readonly List<Step> _steps = [];
     private readonly HashSet<int> _startedIndexes = [];
     private readonly HashSet<int> _completedIndexes = [];
@@ -39,12 +53,83 @@ internal sealed class InteractionRelay(
 
     public bool Started { get; private set; }
 
-    /// <summary>Publishes any event of this request; it is on the broker when the task ends.</summary>
-    public Task PublishAsync<T>(T message) where T : class => publish.Publish(message, publishToken);
+    /// <summary>Publishes any event of this request, after the deltas held; it is on the broker when the task ends.</summary>
+    public async Task PublishAsync<T>(T message) where T : class
+    {
+        await FlushDeltasAsync();
+        await publish.Publish(message, publishToken);
+    }
+
+    /// <summary>
+    /// Relays every event of <paramref name="events"/> (see <see cref="RelayAsync"/>) while reading ahead, so held
+    /// deltas go out as soon as the stream runs dry or their window ends; <paramref name="next"/> runs after each
+    /// event and stops the loop by returning false. Held deltas are flushed before it returns.
+    /// </summary>
+    public async Task RelayAllAsync(IAsyncEnumerable<InteractionEvent> events, InteractionAccumulator hop, Func<InteractionEvent, bool> next,
+        CancellationToken cancellationToken)
+    {
+        var enumerator = events.GetAsyncEnumerator(cancellationToken);
+        Task<bool>? reading = null;
+        try
+        {
+            while (true)
+            {
+                bool more;
+                var move = enumerator.MoveNextAsync();
+                if (_pending is not null && !move.IsCompleted)
+                {
+                    // The stream is dry: publish now, or when the window since the last delta message ends,
+                    // while the next read goes on.
+                    reading = move.AsTask();
+                    var wait = _lastDeltaPublish + _windowTicks - Stopwatch.GetTimestamp();
+                    if (wait > 0) await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellationToken));
+                    if (!reading.IsCompleted) await FlushDeltasAsync();
+                    more = await reading;
+                    reading = null;
+                }
+                else
+                {
+                    more = await move;
+                }
+                if (!more) break;
+                var evt = enumerator.Current;
+                await RelayAsync(evt, hop);
+                if (!next(evt)) break;
+            }
+        }
+        finally
+        {
+            if (reading is not null)
+            {
+                // A flush failed while the next read was under way: let the read end before the enumerator goes.
+                try { await reading; } catch (Exception ex) when (ex is not OutOfMemoryException) { }
+            }
+            await enumerator.DisposeAsync();
+        }
+        await FlushDeltasAsync();
+    }
+
+    /// <summary>Publishes the deltas held, as one <see cref="Contracts.StepDelta"/>.</summary>
+    public async Task FlushDeltasAsync()
+    {
+        if (_pending is not { } pending) return;
+        _pending = null;
+        _lastDeltaPublish = Stopwatch.GetTimestamp();
+        var message = new Contracts.StepDelta
+        {
+            RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
+            Index = pending.Index, Sequence = pending.First, LastSequence = pending.Last, EventId = pending.EventId,
+            Delta = ApiJson.ToElement(pending.Delta()), Text = pending.Text,
+        };
+        if (deliveryMode == DeltaDeliveryMode.Transient) await publish.Publish(message, Transient, publishToken);
+        else await publish.Publish(message, publishToken);
+        for (var i = 0; i < pending.Count; i++) telemetry.DeltaPublished(pending.Type);
+    }
 
     /// <summary>Publishes <see cref="InteractionStarted"/> for the first interaction, a status change for later hops.</summary>
     public async Task CreatedAsync(Interaction created)
     {
+        await FlushDeltasAsync();
         if (!string.IsNullOrEmpty(created.Id)) InteractionId = created.Id;
         if (Started)
         {
@@ -65,6 +150,7 @@ internal sealed class InteractionRelay(
     public async Task StatusAsync(string? status)
     {
         if (string.IsNullOrEmpty(status) || status == _status) return;
+        await FlushDeltasAsync();
         _status = status;
         await publish.Publish(new InteractionStatusChanged
         {
@@ -76,6 +162,12 @@ internal sealed class InteractionRelay(
     public async Task RelayAsync(InteractionEvent evt, InteractionAccumulator hop)
     {
         var completedStep = hop.Apply(evt);
+        if (evt is StepDeltaEvent delta)
+        {
+            await HoldDeltaAsync(delta);
+            return;
+        }
+        await FlushDeltasAsync();
         switch (evt)
         {
             case InteractionCreatedEvent created:
@@ -88,9 +180,6 @@ internal sealed class InteractionRelay(
             case StepStartEvent start:
                 _startedIndexes.Add(start.Index);
                 await PublishStepStartedAsync(start.Index, start.Json["step"]);
-                break;
-            case StepDeltaEvent delta:
-                await PublishDeltaAsync(delta);
                 break;
             case StepStopEvent stop when completedStep is not null:
                 await PublishStepCompletedAsync(stop.Index, completedStep, stop.Json["usage"]);
@@ -124,17 +213,14 @@ internal sealed class InteractionRelay(
             Index = _indexOffset + index, Step = ApiJson.ToElement(step),
         }, publishToken);
 
-    private async Task PublishDeltaAsync(StepDeltaEvent evt)
+    private async Task HoldDeltaAsync(StepDeltaEvent evt)
     {
         var sequence = ++_sequence;
-        var delta = evt.Delta;
-        await publish.Publish(new Contracts.StepDelta
-        {
-            RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
-            Index = _indexOffset + evt.Index, Sequence = sequence, LastSequence = sequence, EventId = evt.EventId,
-            Delta = ApiJson.ToElement(delta.Json), Text = delta is TextDelta text ? text.Text : null,
-        }, publishToken);
-        telemetry.DeltaPublished(delta.Type);
+        var index = _indexOffset + evt.Index;
+        if (_pending is { } pending && pending.TryMerge(index, sequence, evt.Delta, evt.EventId)) return;
+        await FlushDeltasAsync();
+        _pending = new PendingDelta(index, sequence, evt.Delta, evt.EventId);
+        if (_windowTicks == 0) await FlushDeltasAsync();
     }
 
     private async Task PublishStepCompletedAsync(int index, Step step, JsonNode? usage)

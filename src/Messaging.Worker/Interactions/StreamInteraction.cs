@@ -232,7 +232,8 @@ public sealed class StreamInteractionHandler(
         activity?.SetTag("messaging.request_id", command.RequestId);
         activity?.SetTag("gen_ai.request.model", body.Model ?? body.Agent);
         using var entry = inFlight.Start(command.RequestId, conversationId, turnId, background, cancellationToken);
-        var relay = new InteractionRelay(publishEndpoint, telemetry, command.RequestId, conversationId, turnId, cancellationToken);
+        var relay = new InteractionRelay(publishEndpoint, telemetry, command.RequestId, conversationId, turnId, cancellationToken,
+            _options.DeltaCoalescingWindow, _options.DeltaDeliveryMode);
         telemetry.StreamsInFlight(1);
         try
         {
@@ -318,11 +319,11 @@ public sealed class StreamInteractionHandler(
 
     private async Task StreamAsync(CreateInteractionRequest body, InteractionRelay relay, InteractionAccumulator accumulator, InFlightInteraction entry)
     {
-        await foreach (var evt in client.CreateStreamAsync(body, entry.Token))
+        await relay.RelayAllAsync(client.CreateStreamAsync(body, entry.Token), accumulator, evt =>
         {
-            await relay.RelayAsync(evt, accumulator);
             if (evt is InteractionCreatedEvent && relay.InteractionId.Length > 0) entry.Created(relay.InteractionId);
-        }
+            return true;
+        }, entry.Token);
     }
 
     /// <summary>
@@ -346,11 +347,9 @@ public sealed class StreamInteractionHandler(
         {
             try
             {
-                await foreach (var evt in client.GetStreamAsync(created.Id, accumulator.LastEventId, cancellationToken: entry.Token))
-                {
-                    await relay.RelayAsync(evt, accumulator);
-                    if (accumulator.IsCompleted) return;
-                }
+                await relay.RelayAllAsync(client.GetStreamAsync(created.Id, accumulator.LastEventId, cancellationToken: entry.Token), accumulator,
+                    _ => !accumulator.IsCompleted, entry.Token);
+                if (accumulator.IsCompleted) return;
                 logger.LogInformation("The stream of background interaction {InteractionId} ended early; resuming", created.Id);
             }
             catch (Exception ex) when (IsBrokenStream(ex) && !entry.Token.IsCancellationRequested)

@@ -11,7 +11,7 @@ internal static class StreamAssert
 {
     /// <summary>
     /// Started first and the final event last; each step's StepStarted, deltas and StepCompleted in that order;
-    /// delta sequences 1..n without gaps, each with its SSE event id; the final event's steps are the
+    /// delta sequence ranges covering 1..n without gaps or overlaps, each with its SSE event id; the final event's steps are the
     /// StepCompleted steps; and for completions the streamed text equals outputText.
     /// </summary>
     public static void WellFormed(RequestEvents events)
@@ -24,8 +24,7 @@ internal static class StreamAssert
             $"last event is {final.GetType().Name}: {events.Describe()}");
 
         var deltas = events.Of<StepDelta>();
-        Assert.Equal(Enumerable.Range(1, deltas.Count).Select(i => (long)i), deltas.Select(d => d.Sequence));
-        Assert.All(deltas, d => Assert.Equal(d.Sequence, d.LastSequence));
+        GaplessRanges(deltas);
         Assert.All(deltas, d => Assert.False(string.IsNullOrEmpty(d.EventId)));
         Assert.Equal(deltas.Count, deltas.Select(d => (d.InteractionId, d.EventId)).Distinct().Count());
 
@@ -52,6 +51,22 @@ internal static class StreamAssert
         }
 
         if (final is InteractionCompleted completion) Assert.Equal(completion.OutputText ?? "", StreamedText(events));
+    }
+
+    /// <summary>
+    /// The deltas' ranges, in arrival order, tile 1..n: the first starts at 1, each starts right after the previous
+    /// one's lastSequence, and none is empty. Returns n, the number of API deltas carried.
+    /// </summary>
+    public static long GaplessRanges(IReadOnlyList<StepDelta> deltas)
+    {
+        long next = 1;
+        foreach (var d in deltas)
+        {
+            Assert.True(d.Sequence == next, $"delta {d.Sequence}..{d.LastSequence} arrived where {next} was due");
+            Assert.True(d.LastSequence >= d.Sequence, $"empty range {d.Sequence}..{d.LastSequence}");
+            next = d.LastSequence + 1;
+        }
+        return next - 1;
     }
 
     /// <summary>The text of the model_output steps as it streamed: text already in step.start, then every text delta.</summary>

@@ -1,0 +1,125 @@
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Emulator;
+using Messaging.Worker.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+
+namespace Messaging.Worker.Tests.Support;
+
+/// <summary>
+/// Workers with different delta settings side by side, each on its own prefix with its own downstream test bus
+/// (ordered delivery), so a test picks the setting by picking the lane: <see cref="Off"/> (window zero: one
+/// message per API delta) and <see cref="Wide"/> (a window long enough that a fast stream's deltas always
+/// merge, transient delta delivery).
+/// </summary>
+public sealed class CoalescingFixture : IAsyncLifetime
+{
+    private RabbitMqBroker? _broker;
+
+    public EmulatorServer Emulator { get; private set; } = null!;
+
+    public CoalescingLane Off { get; private set; } = null!;
+
+    public CoalescingLane Wide { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _broker = await RabbitMqBroker.StartAsync();
+        Emulator = await EmulatorServer.StartAsync();
+        Off = await CoalescingLane.StartAsync(_broker.Url, Emulator, new() { ["Worker:DeltaCoalescingWindow"] = "00:00:00" });
+        Wide = await CoalescingLane.StartAsync(_broker.Url, Emulator, new()
+        {
+            ["Worker:DeltaCoalescingWindow"] = "00:00:02", ["Worker:DeltaDeliveryMode"] = "Transient",
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Off is not null) await Off.DisposeAsync();
+        if (Wide is not null) await Wide.DisposeAsync();
+        if (Emulator is not null) await Emulator.DisposeAsync();
+        if (_broker is not null) await _broker.DisposeAsync();
+    }
+}
+
+/// <summary>One worker and its downstream listener, isolated by a prefix of their own.</summary>
+public sealed class CoalescingLane : IAsyncDisposable
+{
+    private readonly Uri _broker;
+    private WebApplication? _worker;
+    private IHost? _bus;
+
+    private CoalescingLane(Uri broker) => _broker = broker;
+
+    public string Prefix { get; } = $"dc{Guid.NewGuid():N}"[..10] + "-";
+
+    public BusEvents Events { get; } = new();
+
+    public IBus Bus => _bus!.Services.GetRequiredService<IBus>();
+
+    public static async Task<CoalescingLane> StartAsync(Uri broker, EmulatorServer emulator, Dictionary<string, string?> settings)
+    {
+        var lane = new CoalescingLane(broker);
+        settings["Interactions:BaseUrl"] = emulator.BaseAddress.ToString();
+        settings["Interactions:ApiKey"] = "test-key";
+        settings["Bus:RabbitMqUrl"] = broker.ToString();
+        settings["Bus:NamePrefix"] = lane.Prefix;
+        settings["Conversations:Enabled"] = "false";
+        lane._worker = await WorkerHost.StartAsync(settings);
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:RabbitMqUrl"] = broker.ToString(), ["Bus:NamePrefix"] = lane.Prefix,
+        });
+        builder.Services.AddSingleton(lane.Events);
+        builder.Services.AddMessagingBus(builder.Configuration, x => x.AddConsumer<EventCollector>().ExcludeFromConfigureEndpoints(),
+            (context, bus) => bus.ReceiveEndpoint(new TemporaryEndpointDefinition(lane.Prefix + "test-events"), e =>
+            {
+                e.UseOrderedDelivery();
+                e.ConfigureConsumer<EventCollector>(context);
+            }));
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        lane._bus = builder.Build();
+        await lane._bus.StartAsync();
+        return lane;
+    }
+
+    /// <summary>Publishes <paramref name="request"/> and waits for its final event.</summary>
+    public async Task<RequestEvents> RunAsync(string request, CancellationToken cancellationToken)
+    {
+        var requestId = Guid.NewGuid();
+        await Bus.Publish(new InteractionRequested
+        {
+            RequestId = requestId, Request = System.Text.Json.JsonDocument.Parse(request).RootElement.Clone(),
+        }, cancellationToken);
+        return await Events.FinishedAsync(requestId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_bus is not null)
+        {
+            await _bus.StopAsync();
+            _bus.Dispose();
+        }
+        if (_worker is not null) await _worker.DisposeAsync();
+        await using var connection = await new ConnectionFactory { Uri = _broker }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        const string workQueue = "interaction-requested";
+        foreach (var name in new[] { workQueue, workQueue + "_error", workQueue + "_skipped" })
+        {
+            await channel.QueueDeleteAsync(Prefix + name);
+            await channel.ExchangeDeleteAsync(Prefix + name);
+        }
+        var exchanges = typeof(InteractionRequested).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "Messaging.Contracts")
+            .Select(t => $"Messaging.Contracts:{t.Name}")
+            .Concat(["MassTransit:Fault", "MassTransit:ReceiveFault", "MassTransit:Fault--Messaging.Contracts:InteractionRequested--"]);
+        foreach (var exchange in exchanges) await channel.ExchangeDeleteAsync(Prefix + exchange);
+    }
+}
