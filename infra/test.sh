@@ -12,9 +12,11 @@ mkdir -p "$log_dir"
 passed=0; failed=0; skipped=0; broken=0
 pids_to_stop=()
 started_rabbitmq=0
+started_postgres=0
 cleanup() {
   for pid in "${pids_to_stop[@]}"; do kill "$pid" 2>/dev/null; done
   if [ "$started_rabbitmq" = 1 ]; then infra/stop-rabbitmq.sh; fi
+  if [ "$started_postgres" = 1 ]; then infra/stop-postgres.sh; fi
 }
 trap cleanup EXIT
 
@@ -33,6 +35,20 @@ if [ -z "${RABBITMQ_URL:-}" ]; then
 fi
 export RABBITMQ_URL
 say "RabbitMQ at ${RABBITMQ_URL#*@}"
+
+# --- PostgreSQL (the saga store's tests) -------------------------------------------------------
+# A database given from outside (POSTGRES_CONNECTION_STRING) is used as it is; otherwise a private cluster is started.
+if [ -z "${POSTGRES_CONNECTION_STRING:-}" ]; then
+  say "starting a private PostgreSQL cluster"
+  started_postgres=1
+  if ! POSTGRES_CONNECTION_STRING="$(infra/start-postgres.sh)" || [ -z "$POSTGRES_CONNECTION_STRING" ]; then
+    say "PostgreSQL could not be started (see .test-services/postgres-*/server.log); the saga store tests need it"
+    echo "Tests: 0 passed, 1 failed"
+    exit 1
+  fi
+fi
+export POSTGRES_CONNECTION_STRING
+say "PostgreSQL at $(echo "$POSTGRES_CONNECTION_STRING" | tr ';' '\n' | grep -iE '^(host|port|database)=' | paste -sd ' ')"
 
 # --- Node packages (the official SDK for conformance tests) ---------------------------------
 if [ -f tests/conformance/package-lock.json ]; then
