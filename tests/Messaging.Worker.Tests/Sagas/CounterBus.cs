@@ -5,8 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Messaging.Worker.Tests.Sagas;
 
 /// <summary>
-/// One "replica": a service provider with a started MassTransit bus (in-memory transport) running the counter saga
-/// on the repository the test registers, and an observer endpoint that collects what the saga published and any fault.
+/// One "replica": a service provider with a started MassTransit bus running the counter saga on the repository the
+/// test registers, and an observer endpoint that collects what the saga published and any fault. The in-memory
+/// transport by default; on RabbitMQ every queue and exchange carries the test's prefix, and replicas with one prefix
+/// compete for one saga queue while each observer (a temporary queue) sees every event.
 /// </summary>
 internal sealed class CounterBus : IAsyncDisposable
 {
@@ -27,7 +29,8 @@ internal sealed class CounterBus : IAsyncDisposable
 
     public ConflictCounter Conflicts => _provider.GetRequiredService<ConflictCounter>();
 
-    public static async Task<CounterBus> StartAsync(Action<ISagaRegistrationConfigurator<CounterState>> repository, CancellationToken cancellationToken)
+    public static async Task<CounterBus> StartAsync(Action<ISagaRegistrationConfigurator<CounterState>> repository, CancellationToken cancellationToken,
+        Uri? rabbitMq = null, string prefix = "")
     {
         CounterBus? bus = null;
         var services = new ServiceCollection();
@@ -35,16 +38,31 @@ internal sealed class CounterBus : IAsyncDisposable
         services.AddSingleton<ConflictCounter>();
         services.AddMassTransit(x =>
         {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(prefix, false));
             repository(x.AddSagaStateMachine<CounterStateMachine, CounterState, CounterStateDefinition>());
-            x.UsingInMemory((context, cfg) =>
+            void Observe(IReceiveEndpointConfigurator e)
             {
-                cfg.ReceiveEndpoint("counter-observer", e =>
+                e.Handler<CounterIncremented>(c => { bus!.Increments.Add(c.Message); return Task.CompletedTask; });
+                e.Handler<Fault<IncrementCounter>>(c => { bus!.Faults.Add(c.Message); return Task.CompletedTask; });
+            }
+            if (rabbitMq is null)
+            {
+                x.UsingInMemory((context, cfg) =>
                 {
-                    e.Handler<CounterIncremented>(c => { bus!.Increments.Add(c.Message); return Task.CompletedTask; });
-                    e.Handler<Fault<IncrementCounter>>(c => { bus!.Faults.Add(c.Message); return Task.CompletedTask; });
+                    cfg.ReceiveEndpoint("counter-observer", Observe);
+                    cfg.ConfigureEndpoints(context);
                 });
-                cfg.ConfigureEndpoints(context);
-            });
+            }
+            else
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(rabbitMq);
+                    cfg.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, prefix));
+                    cfg.ReceiveEndpoint(new TemporaryEndpointDefinition(prefix + "counter-observer"), (IRabbitMqReceiveEndpointConfigurator e) => Observe(e));
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
         });
         bus = new CounterBus(services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true }));
         await bus._provider.GetRequiredService<IBusControl>().StartAsync(cancellationToken);

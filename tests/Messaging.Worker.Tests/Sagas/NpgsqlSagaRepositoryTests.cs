@@ -1,8 +1,10 @@
 using MassTransit;
 using MassTransit.Saga;
 using Messaging.Worker.Sagas;
+using Messaging.Worker.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using RabbitMQ.Client;
 
 namespace Messaging.Worker.Tests.Sagas;
 
@@ -17,8 +19,8 @@ public sealed class NpgsqlSagaRepositoryTests(PostgresFixture db) : IClassFixtur
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private Task<CounterBus> StartReplicaAsync(string table) =>
-        CounterBus.StartAsync(saga => saga.NpgsqlRepository(db.ConnectionString, o => o.TableName = table), Ct);
+    private Task<CounterBus> StartReplicaAsync(string table, Uri? rabbitMq = null, string prefix = "") =>
+        CounterBus.StartAsync(saga => saga.NpgsqlRepository(db.ConnectionString, o => o.TableName = table), Ct, rabbitMq, prefix);
 
     [Fact]
     public async Task Hundreds_of_concurrent_increments_lose_no_update_and_publish_each_count_once()
@@ -57,6 +59,37 @@ public sealed class NpgsqlSagaRepositoryTests(PostgresFixture db) : IClassFixtur
         Assert.Empty(first.Faults);
         Assert.Empty(second.Faults);
         TestContext.Current.TestOutputHelper?.WriteLine($"write conflicts retried: {first.Conflicts.Count} + {second.Conflicts.Count}");
+    }
+
+    [Fact]
+    public async Task Two_replicas_competing_for_one_rabbitmq_queue_lose_no_update()
+    {
+        await using var broker = await RabbitMqBroker.StartAsync();
+        var prefix = $"st{Guid.NewGuid():N}"[..10] + "-";
+        var table = db.NewTable();
+        try
+        {
+            await using var first = await StartReplicaAsync(table, broker.Url, prefix);
+            await using var second = await StartReplicaAsync(table, broker.Url, prefix);
+            var ids = Enumerable.Range(0, Sagas).Select(_ => NewId.NextGuid()).ToList();
+
+            await Task.WhenAll(Enumerable.Range(0, MessagesPerSaga).SelectMany(_ => ids).Select(id => first.Bus.Publish(new IncrementCounter(id), Ct)));
+            await WaitForCountsAsync(table, ids);
+            // Each replica's observer queue receives every event; wait until the first has them all, then stop both.
+            await PollAsync(() => Task.FromResult(first.Increments.Count), n => n >= ids.Count * MessagesPerSaga);
+            await first.StopAsync();
+            await second.StopAsync();
+
+            await AssertCountsAsync(table, ids);
+            AssertPublishedOnce(ids, first.Increments);
+            Assert.Empty(first.Faults);
+            Assert.Empty(second.Faults);
+            TestContext.Current.TestOutputHelper?.WriteLine($"write conflicts retried: {first.Conflicts.Count} + {second.Conflicts.Count}");
+        }
+        finally
+        {
+            await DeleteTopologyAsync(broker.Url, prefix);
+        }
     }
 
     [Fact]
@@ -99,6 +132,24 @@ public sealed class NpgsqlSagaRepositoryTests(PostgresFixture db) : IClassFixtur
         var finder = replica.Services.GetRequiredService<IDueSagaFinder<CounterState>>();
         Assert.Equal([overdue], await finder.FindDueAsync(now, 100, Ct));
         Assert.Equal([overdue, notYet], await finder.FindDueAsync(now.AddMinutes(10), 100, Ct));
+    }
+
+    /// <summary>The durable queues and exchanges a RabbitMQ test created (deleting one that does not exist is a no-op).</summary>
+    private static async Task DeleteTopologyAsync(Uri broker, string prefix)
+    {
+        var queue = new KebabCaseEndpointNameFormatter(prefix, false).Saga<CounterState>();
+        await using var connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync(CancellationToken.None);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: CancellationToken.None);
+        foreach (var name in new[] { queue, queue + "_error", queue + "_skipped" })
+        {
+            await channel.QueueDeleteAsync(name, cancellationToken: CancellationToken.None);
+            await channel.ExchangeDeleteAsync(name, cancellationToken: CancellationToken.None);
+        }
+        var messages = new[] { typeof(IncrementCounter), typeof(CounterIncremented), typeof(FinishCounter) }
+            .Select(t => $"{t.Namespace}:{t.Name}")
+            .SelectMany(m => new[] { m, $"MassTransit:Fault--{m}--" })
+            .Concat(["MassTransit:Fault", "MassTransit:ReceiveFault"]);
+        foreach (var exchange in messages) await channel.ExchangeDeleteAsync(prefix + exchange, cancellationToken: CancellationToken.None);
     }
 
     private async Task WaitForCountsAsync(string table, List<Guid> ids) =>
