@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Interactions;
+using Messaging.Worker.Conversations;
 using Messaging.Worker.Interactions;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,8 @@ public static class MessagingBusExtensions
 {
     /// <summary>
     /// Everything the worker needs: options (validated on start), the Interactions API client, the mediator
-    /// with its validation pipeline, and the bus with the worker's endpoints (see <see cref="AddMessagingBus"/>).
+    /// with its validation pipeline, the conversation saga (unless <c>Conversations:Enabled</c> is false), and the
+    /// bus with the worker's endpoints (see <see cref="AddMessagingBus"/>).
     /// Another process (the CLI) hosts the worker in-process with this call.
     /// </summary>
     /// <param name="services">The host's services.</param>
@@ -31,6 +33,7 @@ public static class MessagingBusExtensions
         {
             x.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>();
             x.AddConsumer<CancelInteractionConsumer>().ExcludeFromConfigureEndpoints();
+            x.AddConversations(services, configuration);
             configureBus?.Invoke(x);
         }, (context, bus) =>
         {

@@ -90,6 +90,8 @@ public sealed class WorkerFixture : IAsyncLifetime
         ["Worker:MaxConcurrentStreams"] = "16",
         ["Worker:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Worker:BackgroundPollInterval"] = "00:00:00.100",
+        // These replicas share no saga store; the conversation tests run theirs against PostgreSQL.
+        ["Conversations:Enabled"] = "false",
     };
 
     /// <summary>Publishes raw bytes to the (prefixed) InteractionRequested exchange, as a publisher in another language would.</summary>

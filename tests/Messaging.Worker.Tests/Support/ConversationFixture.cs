@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Emulator;
+using Messaging.Worker.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using RabbitMQ.Client;
+
+namespace Messaging.Worker.Tests.Support;
+
+/// <summary>
+/// The conversation saga as it runs in production: three worker replicas on one RabbitMQ sharing one PostgreSQL saga
+/// table, one emulator, and a test bus that plays the downstream services: it publishes requests, collects every
+/// event per conversation, and (for conversations it is told to) answers function calls like an executor would.
+/// Names carry a per-run prefix and the table a per-run name, so runs never share state; both are removed at the end.
+/// </summary>
+public sealed class ConversationFixture : IAsyncLifetime
+{
+    public const int Replicas = 3;
+    public const int MaxFunctionRounds = 3;
+
+    private RabbitMqBroker? _broker;
+    private PostgresDatabase? _database;
+    private IHost? _testBus;
+    private List<WebApplication> _workers = [];
+
+    public EmulatorServer Emulator { get; private set; } = null!;
+
+    public string Prefix { get; } = $"ct{Guid.NewGuid():N}"[..10] + "-";
+
+    public string Table => Prefix.TrimEnd('-') + "_conversations";
+
+    public string ConnectionString => _database!.ConnectionString;
+
+    public IReadOnlyList<WebApplication> Workers => _workers;
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public ConversationEvents Events { get; } = new();
+
+    /// <summary>Conversations whose function calls the test bus answers by itself.</summary>
+    public AutoExecutor Executor { get; } = new();
+
+    public IBus Bus => _testBus!.Services.GetRequiredService<IBus>();
+
+    public async ValueTask InitializeAsync()
+    {
+        _broker = await RabbitMqBroker.StartAsync();
+        _database = await PostgresDatabase.StartAsync();
+        Emulator = await EmulatorServer.StartAsync();
+        await StartWorkersAsync();
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:RabbitMqUrl"] = _broker.Url.ToString(),
+            ["Bus:NamePrefix"] = Prefix,
+        });
+        builder.Services.AddSingleton(Events);
+        builder.Services.AddSingleton(Executor);
+        builder.Services.AddMessagingBus(builder.Configuration, x =>
+        {
+            x.AddConsumer<ConversationCollector>().Endpoint(e =>
+            {
+                e.Name = Prefix + "test-conversations";
+                e.Temporary = true;
+                e.ConcurrentMessageLimit = 1;
+                e.PrefetchCount = 1000;
+            });
+            x.AddConsumer<AutoExecutorConsumer>().Endpoint(e =>
+            {
+                e.Name = Prefix + "test-executor";
+                e.Temporary = true;
+                e.ConcurrentMessageLimit = 32; // results arrive concurrently, as from many executors
+            });
+        });
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        _testBus = builder.Build();
+        await _testBus.StartAsync();
+    }
+
+    public Dictionary<string, string?> WorkerSettings() => new()
+    {
+        ["Interactions:BaseUrl"] = Emulator.BaseAddress.ToString(),
+        ["Interactions:ApiKey"] = WorkerFixture.ApiKey,
+        ["Interactions:MaxRetries"] = "2",
+        ["Interactions:RetryBaseDelay"] = "00:00:00.020",
+        ["Interactions:MaxRetryDelay"] = "00:00:00.200",
+        ["Bus:RabbitMqUrl"] = _broker!.Url.ToString(),
+        ["Bus:NamePrefix"] = Prefix,
+        ["Worker:MaxConcurrentStreams"] = "64",
+        ["Conversations:PostgresConnectionString"] = ConnectionString,
+        ["Conversations:TableName"] = Table,
+        ["Conversations:MaxFunctionRounds"] = MaxFunctionRounds.ToString(CultureInfo.InvariantCulture),
+        ["Conversations:FunctionResultTimeout"] = "00:10:00",
+        ["Conversations:SweepInterval"] = "00:00:00.200",
+        ["Conversations:StartGrace"] = "00:00:01",
+    };
+
+    /// <summary>Stops every replica and starts as many new ones: only PostgreSQL and the broker keep what happened.</summary>
+    public async Task RestartWorkersAsync()
+    {
+        foreach (var worker in _workers) await worker.DisposeAsync();
+        _workers = [];
+        await StartWorkersAsync();
+    }
+
+    private async Task StartWorkersAsync()
+    {
+        for (var i = 0; i < Replicas; i++) _workers.Add(await WorkerHost.StartAsync(WorkerSettings(), Logs));
+    }
+
+    /// <summary>Publishes a request that starts a conversation; its requestId is the conversation and the turn.</summary>
+    public async Task<Guid> StartAsync(string request, CancellationToken cancellationToken)
+    {
+        var requestId = Guid.NewGuid();
+        await Bus.Publish(new InteractionRequested { RequestId = requestId, Request = Parse(request) }, cancellationToken);
+        return requestId;
+    }
+
+    public Task SubmitAsync(Guid conversationId, string interactionId, string callId, string resultJson, CancellationToken cancellationToken, bool isError = false) =>
+        Bus.Publish(new FunctionResultSubmitted
+        {
+            ConversationId = conversationId, InteractionId = interactionId, CallId = callId, Result = Parse(resultJson), IsError = isError,
+        }, cancellationToken);
+
+    public static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_testBus is not null)
+        {
+            await _testBus.StopAsync();
+            _testBus.Dispose();
+        }
+        foreach (var worker in _workers) await worker.DisposeAsync();
+        if (_broker is not null)
+        {
+            var connection = await new ConnectionFactory { Uri = _broker.Url }.CreateConnectionAsync();
+            await using (connection)
+            await using (var channel = await connection.CreateChannelAsync())
+            {
+                foreach (var queue in new[] { "interaction-requested", "conversation-state" })
+                foreach (var suffix in new[] { "", "_error", "_skipped" })
+                {
+                    await channel.QueueDeleteAsync(Prefix + queue + suffix);
+                    await channel.ExchangeDeleteAsync(Prefix + queue + suffix);
+                }
+                var messageTypes = typeof(InteractionRequested).Assembly.GetExportedTypes()
+                    .Where(t => t.Namespace == "Messaging.Contracts").Select(t => $"Messaging.Contracts:{t.Name}")
+                    .Concat(["Messaging.Worker.Conversations:ConversationDue", "MassTransit:Fault", "MassTransit:ReceiveFault"]);
+                foreach (var exchange in messageTypes) await channel.ExchangeDeleteAsync(Prefix + exchange);
+            }
+            await _broker.DisposeAsync();
+        }
+        if (_database is not null)
+        {
+            await using (var connection = new NpgsqlConnection(ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {Table}", connection);
+                await drop.ExecuteNonQueryAsync();
+            }
+            await _database.DisposeAsync();
+        }
+        if (Emulator is not null) await Emulator.DisposeAsync();
+    }
+}
+
+/// <summary>Which conversations the test bus answers itself, and what it answered.</summary>
+public sealed class AutoExecutor
+{
+    private readonly ConcurrentDictionary<Guid, bool> _conversations = new();
+
+    public void Answer(Guid conversationId) => _conversations[conversationId] = true;
+
+    public bool Answers(Guid conversationId) => _conversations.ContainsKey(conversationId);
+
+    /// <summary>The result the executor gives a call: it names the call, so the answer shows which results it used.</summary>
+    public static string ResultFor(string name, string callId) => $$"""[{"type":"text","text":"{\"{{name}}\":\"value-{{callId}}\"}"}]""";
+}
+
+/// <summary>A function executor: answers each <see cref="FunctionCallRequested"/> of an auto-answered conversation.</summary>
+public sealed class AutoExecutorConsumer(AutoExecutor executor) : IConsumer<FunctionCallRequested>
+{
+    public Task Consume(ConsumeContext<FunctionCallRequested> context)
+    {
+        var call = context.Message;
+        if (!executor.Answers(call.ConversationId)) return Task.CompletedTask;
+        return context.Publish(new FunctionResultSubmitted
+        {
+            ConversationId = call.ConversationId, InteractionId = call.InteractionId, CallId = call.CallId, Name = call.Name,
+            Result = ConversationFixture.Parse(AutoExecutor.ResultFor(call.Name, call.CallId)),
+        });
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ConversationTests : ICollectionFixture<ConversationFixture>
+{
+    public const string Name = "conversations";
+}
