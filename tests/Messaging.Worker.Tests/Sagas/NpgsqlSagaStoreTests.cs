@@ -37,6 +37,20 @@ public sealed class NpgsqlSagaStoreTests(PostgresFixture db) : IClassFixture<Pos
     }
 
     [Fact]
+    public async Task Creates_a_configured_schema_that_does_not_exist_yet()
+    {
+        var schema = db.NewSchema();
+        await using var store = new NpgsqlSagaStore<CounterState>(db.ConnectionString,
+            new NpgsqlSagaRepositoryOptions { Schema = schema, TableName = "counters" });
+        var counter = NewCounter();
+
+        await store.InsertAsync(counter, Ct);
+
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = 'counters'", schema));
+        Assert.Equal(1, (await store.LoadAsync(counter.CorrelationId, Ct))!.Count);
+    }
+
+    [Fact]
     public void Names_the_table_after_the_saga_type_in_snake_case()
     {
         Assert.Equal("conversation_state", NpgsqlSagaTable.SnakeCase("ConversationState"));

@@ -4,10 +4,11 @@ using Npgsql;
 
 namespace Messaging.Worker.Tests.Sagas;
 
-/// <summary>One database for the saga tests; each test takes a table of its own, and every table is dropped at the end.</summary>
+/// <summary>One database for the saga tests; each test takes a table (or schema) of its own, and all are dropped at the end.</summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
     private readonly ConcurrentBag<string> _tables = [];
+    private readonly ConcurrentBag<string> _schemas = [];
     private PostgresDatabase? _database;
 
     public string ConnectionString => _database!.ConnectionString;
@@ -19,6 +20,14 @@ public sealed class PostgresFixture : IAsyncLifetime
     {
         var name = $"counter_test_{Guid.NewGuid():N}";
         _tables.Add(name);
+        return name;
+    }
+
+    /// <summary>A schema name no other test uses (the schema does not exist yet).</summary>
+    public string NewSchema()
+    {
+        var name = $"saga_test_{Guid.NewGuid():N}";
+        _schemas.Add(name);
         return name;
     }
 
@@ -35,9 +44,10 @@ public sealed class PostgresFixture : IAsyncLifetime
         if (_database is null) return;
         await using (var dataSource = NpgsqlDataSource.Create(ConnectionString))
         {
-            foreach (var table in _tables)
+            var drops = _tables.Select(t => $"DROP TABLE IF EXISTS \"{t}\"").Concat(_schemas.Select(s => $"DROP SCHEMA IF EXISTS \"{s}\" CASCADE"));
+            foreach (var drop in drops)
             {
-                await using var command = dataSource.CreateCommand($"DROP TABLE IF EXISTS \"{table}\"");
+                await using var command = dataSource.CreateCommand(drop);
                 await command.ExecuteNonQueryAsync();
             }
         }
