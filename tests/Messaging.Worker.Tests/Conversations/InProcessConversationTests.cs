@@ -1,0 +1,98 @@
+using System.Text.Json;
+using MassTransit;
+using Messaging.Contracts;
+using Messaging.Emulator;
+using Messaging.Worker.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Messaging.Worker.Tests.Conversations;
+
+/// <summary>
+/// The single-process default (in-memory transport and saga store), with short deadlines: a round whose results do
+/// not all arrive in time fails with <c>timeout</c>, and an idle conversation is removed after its retention.
+/// </summary>
+public sealed class InProcessConversationTests : IAsyncLifetime
+{
+    private readonly ConversationEvents _events = new();
+    private EmulatorServer? _emulator;
+    private WebApplication? _worker;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _emulator = await EmulatorServer.StartAsync();
+        _worker = await WorkerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Interactions:BaseUrl"] = _emulator.BaseAddress.ToString(),
+            ["Interactions:ApiKey"] = WorkerFixture.ApiKey,
+            ["Conversations:FunctionResultTimeout"] = "00:00:00.500",
+            ["Conversations:Retention"] = "00:00:03",
+            ["Conversations:SweepInterval"] = "00:00:00.050",
+            ["Conversations:StartGrace"] = "00:00:00.500",
+        }, configureBus: x =>
+        {
+            x.AddConsumer<ConversationCollector>().Endpoint(e => e.ConcurrentMessageLimit = 1);
+            x.AddSingleton(_events);
+        });
+    }
+
+    [Fact]
+    public async Task A_round_whose_results_do_not_all_arrive_in_time_fails_with_timeout()
+    {
+        var conversation = Guid.NewGuid();
+        await Bus.Publish(new InteractionRequested { RequestId = conversation, Request = Request("What is the weather like in Cairo?") }, Ct);
+        var events = await _events.CallsAsync(conversation, 2);
+        var action = events.Single<InteractionRequiresAction>();
+        await Submit(conversation, action.InteractionId, action.Calls[0].CallId);
+
+        events = await _events.TurnEndedAsync(conversation, conversation);
+
+        var failed = events.Single<InteractionFailed>();
+        Assert.Equal("timeout", failed.Reason);
+        Assert.Contains(action.Calls[1].CallId, failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(action.Calls[0].CallId, failed.Message, StringComparison.Ordinal);
+        await Submit(conversation, action.InteractionId, action.Calls[1].CallId);
+        events = await _events.WaitAsync(conversation, e => e.Of<FunctionResultRejected>().Count == 1, "the late result reported");
+        Assert.Equal("late", events.Single<FunctionResultRejected>().Reason);
+        Assert.Single(events.Of<InteractionRequested>());
+    }
+
+    [Fact]
+    public async Task A_conversation_idle_past_its_retention_is_removed()
+    {
+        var conversation = Guid.NewGuid();
+        await Bus.Publish(new InteractionRequested
+        {
+            RequestId = conversation, Request = JsonDocument.Parse("""{"model":"gemini-3.5-flash","input":"Hello"}""").RootElement.Clone(),
+        }, Ct);
+        await _events.TurnEndedAsync(conversation, conversation);
+
+        // Once removed, the saga no longer knows the conversation: a turn for it waits, then is rejected as unknown.
+        var turn = Guid.NewGuid();
+        await Task.Delay(TimeSpan.FromSeconds(4), Ct); // past the 3 s retention
+        await Bus.Publish(new ConversationTurnRequested { RequestId = turn, ConversationId = conversation, Input = JsonSerializer.SerializeToElement("Still there?") }, Ct);
+        var events = await _events.TurnEndedAsync(conversation, turn);
+        Assert.Equal("conversationId", Assert.Single(events.Single<InteractionRejected>().Errors).Field);
+    }
+
+    private IBus Bus => _worker!.Services.GetRequiredService<IBus>();
+
+    private Task Submit(Guid conversation, string interactionId, string callId) => Bus.Publish(new FunctionResultSubmitted
+    {
+        ConversationId = conversation, InteractionId = interactionId, CallId = callId, Result = JsonSerializer.SerializeToElement(new { ok = true }),
+    }, Ct);
+
+    private static JsonElement Request(string input) => JsonDocument.Parse($$$"""
+        {"model":"gemini-3.5-flash","input":{{{JsonSerializer.Serialize(input)}}},"tools":[
+         {"type":"function","name":"get_current_temperature","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}},
+         {"type":"function","name":"get_local_time","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"]}}]}
+        """).RootElement.Clone();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_worker is not null) await _worker.DisposeAsync();
+        if (_emulator is not null) await _emulator.DisposeAsync();
+    }
+}
