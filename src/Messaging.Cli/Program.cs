@@ -8,4 +8,5 @@ var broker = new Option<string?>("--broker")
 };
 var root = new RootCommand("Messaging: the Gemini Interactions API over a message bus.") { broker };
 root.Subcommands.Add(AskCommand.Create(broker));
+root.Subcommands.Add(ChatCommand.Create(broker));
 return await root.Parse(args).InvokeAsync();

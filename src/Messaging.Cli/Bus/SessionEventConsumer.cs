@@ -5,10 +5,12 @@ namespace Messaging.Cli.Bus;
 
 /// <summary>Hands every event the CLI listens to over to <see cref="SessionEvents"/>; the session filters by its ids.</summary>
 internal sealed class SessionEventConsumer(SessionEvents events) :
+    IConsumer<InteractionRequested>,
     IConsumer<InteractionStarted>, IConsumer<StepStarted>, IConsumer<StepDelta>, IConsumer<StepCompleted>,
     IConsumer<InteractionStatusChanged>, IConsumer<InteractionRequiresAction>, IConsumer<FunctionCallRequested>,
     IConsumer<InteractionCompleted>, IConsumer<InteractionFailed>, IConsumer<InteractionRejected>, IConsumer<InteractionCancelled>
 {
+    public Task Consume(ConsumeContext<InteractionRequested> context) => Forward(context);
     public Task Consume(ConsumeContext<InteractionStarted> context) => Forward(context);
     public Task Consume(ConsumeContext<StepStarted> context) => Forward(context);
     public Task Consume(ConsumeContext<StepDelta> context) => Forward(context);

@@ -35,7 +35,7 @@ internal static class AskRunner
 
         await using var stack = await BusStack.StartAsync(broker, console, cancellationToken);
         var session = stack.CreateSession(new AnswerRenderer(console, output));
-        var outcome = await session.RunAsync(request, NewId.NextGuid(), functions ? LocalFunctions.Demo : null, cancellationToken);
+        var outcome = await session.AskAsync(request, NewId.NextGuid(), functions ? LocalFunctions.Demo : null, cancellationToken);
 
         if (outcome.Completed is { } completed)
         {
@@ -61,10 +61,11 @@ internal static class AskRunner
     }
 
     /// <summary>The next stateless turn needs everything so far: the input steps sent, then the model's steps as received.</summary>
-    private static void SaveHistory(FileInfo file, CreateInteractionRequest request, Messaging.Contracts.InteractionCompleted completed)
+    private static void SaveHistory(FileInfo file, JsonElement request, Messaging.Contracts.InteractionCompleted completed)
     {
-        var steps = request.Input as JsonArray ?? [];
-        var all = (JsonArray)steps.DeepClone();
+        var all = request.ValueKind == JsonValueKind.Object && request.TryGetProperty("input", out var input) && JsonNode.Parse(input.GetRawText()) is JsonArray steps
+            ? steps
+            : [];
         foreach (var step in completed.Steps.EnumerateArray()) all.Add(JsonNode.Parse(step.GetRawText()));
         File.WriteAllText(file.FullName, all.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
