@@ -38,7 +38,8 @@ internal sealed class NpgsqlSagaStore<TSaga> : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Creates the schema, the table and its index when missing, once per store. Replicas starting together are
-    /// serialised by a transaction-scoped advisory lock on the table's name, so no <c>IF NOT EXISTS</c> races another.
+    /// serialised by one transaction-scoped advisory lock for all saga tables (two tables may share a new schema),
+    /// because concurrent <c>IF NOT EXISTS</c> statements can still collide on the catalog's unique indexes.
     /// </summary>
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
@@ -49,11 +50,8 @@ internal sealed class NpgsqlSagaStore<TSaga> : IAsyncDisposable, IDisposable
             if (_schemaReady) return;
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, transaction))
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = Table.QualifiedName });
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('Messaging.Worker.Sagas schema'))", connection, transaction))
                 await command.ExecuteNonQueryAsync(cancellationToken);
-            }
             var schema = Table.Schema == "public" ? "" : $"CREATE SCHEMA IF NOT EXISTS {Table.QuotedSchema};\n";
             var ddl = $"""
                 {schema}CREATE TABLE IF NOT EXISTS {Table.QualifiedName} (
@@ -110,12 +108,21 @@ internal sealed class NpgsqlSagaStore<TSaga> : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(instance);
         await EnsureSchemaAsync(cancellationToken);
         var previous = instance.Version;
+        // The serialised state carries the version it is written at; on any failure the instance keeps its own.
         instance.Version = 1;
-        await using var command = _dataSource.CreateCommand(
-            $"INSERT INTO {Table.QualifiedName} (correlation_id, version, due_at, updated_at, state) " +
-            "VALUES ($1, $2, $3, now(), $4) ON CONFLICT (correlation_id) DO NOTHING");
-        AddRow(command, instance, instance.Version);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) return true;
+        try
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"INSERT INTO {Table.QualifiedName} (correlation_id, version, due_at, updated_at, state) " +
+                "VALUES ($1, $2, $3, now(), $4) ON CONFLICT (correlation_id) DO NOTHING");
+            AddRow(command, instance, instance.Version);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) return true;
+        }
+        catch
+        {
+            instance.Version = previous;
+            throw;
+        }
         instance.Version = previous;
         return false;
     }
@@ -138,11 +145,19 @@ internal sealed class NpgsqlSagaStore<TSaga> : IAsyncDisposable, IDisposable
         await EnsureSchemaAsync(cancellationToken);
         var expected = instance.Version;
         instance.Version = expected + 1;
-        await using var command = _dataSource.CreateCommand(
-            $"UPDATE {Table.QualifiedName} SET version = version + 1, due_at = $3, updated_at = now(), state = $4 " +
-            "WHERE correlation_id = $1 AND version = $2");
-        AddRow(command, instance, expected);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) return;
+        try
+        {
+            await using var command = _dataSource.CreateCommand(
+                $"UPDATE {Table.QualifiedName} SET version = version + 1, due_at = $3, updated_at = now(), state = $4 " +
+                "WHERE correlation_id = $1 AND version = $2");
+            AddRow(command, instance, expected);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) return;
+        }
+        catch
+        {
+            instance.Version = expected;
+            throw;
+        }
         instance.Version = expected;
         throw Stale(instance.CorrelationId, expected);
     }

@@ -37,17 +37,19 @@ public sealed class NpgsqlSagaStoreTests(PostgresFixture db) : IClassFixture<Pos
     }
 
     [Fact]
-    public async Task Creates_a_configured_schema_that_does_not_exist_yet()
+    public async Task Creates_a_configured_schema_that_does_not_exist_yet_even_for_two_tables_at_once()
     {
         var schema = db.NewSchema();
-        await using var store = new NpgsqlSagaStore<CounterState>(db.ConnectionString,
+        await using var counters = new NpgsqlSagaStore<CounterState>(db.ConnectionString,
             new NpgsqlSagaRepositoryOptions { Schema = schema, TableName = "counters" });
+        await using var others = new NpgsqlSagaStore<CounterState>(db.ConnectionString,
+            new NpgsqlSagaRepositoryOptions { Schema = schema, TableName = "others" });
         var counter = NewCounter();
 
-        await store.InsertAsync(counter, Ct);
+        await Task.WhenAll(counters.InsertAsync(counter, Ct), others.EnsureSchemaAsync(Ct));
 
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = $1 AND tablename = 'counters'", schema));
-        Assert.Equal(1, (await store.LoadAsync(counter.CorrelationId, Ct))!.Count);
+        Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = $1", schema));
+        Assert.Equal(1, (await counters.LoadAsync(counter.CorrelationId, Ct))!.Count);
     }
 
     [Fact]
