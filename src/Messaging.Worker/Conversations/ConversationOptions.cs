@@ -8,14 +8,15 @@ public sealed class ConversationOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Conversations";
 
+    /// <summary>
+    /// The name of the saga store's Npgsql connection string (<c>ConnectionStrings:Sagas</c>, env <c>ConnectionStrings__Sagas</c>).
+    /// Unset: conversations live in this process's memory, which is right for one process only; replicas on one broker
+    /// must share a database.
+    /// </summary>
+    public const string ConnectionStringName = "Sagas";
+
     /// <summary>Runs the conversation saga in this process (default true). Turn it off for replicas that should only stream.</summary>
     public bool Enabled { get; set; } = true;
-
-    /// <summary>
-    /// Npgsql connection string of the saga store. Unset: conversations live in this process's memory, which is right for
-    /// one process only; replicas on one broker must share a database.
-    /// </summary>
-    public string? PostgresConnectionString { get; set; }
 
     /// <summary>The saga table in PostgreSQL (default <c>conversation_state</c>, created on first use). Separate deployments sharing a database use separate tables.</summary>
     [RegularExpression("^[a-z_][a-z0-9_]{0,62}$")]

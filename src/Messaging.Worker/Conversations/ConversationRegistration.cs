@@ -9,8 +9,8 @@ namespace Messaging.Worker.Conversations;
 internal static class ConversationRegistration
 {
     /// <summary>
-    /// Registers the saga when <c>Conversations:Enabled</c> (the default): in PostgreSQL when
-    /// <c>Conversations:PostgresConnectionString</c> is set, else in this process's memory.
+    /// Registers the saga when <c>Conversations:Enabled</c> (the default): in PostgreSQL when the connection string
+    /// <c>ConnectionStrings:Sagas</c> is set, else in this process's memory.
     /// </summary>
     public static void AddConversations(this IBusRegistrationConfigurator bus, IServiceCollection services, IConfiguration configuration)
     {
@@ -21,11 +21,19 @@ internal static class ConversationRegistration
 
         services.TryAddSingleton(TimeProvider.System);
         var saga = bus.AddSagaStateMachine<ConversationStateMachine, ConversationState, ConversationStateDefinition>();
-        if (options.PostgresConnectionString is { Length: > 0 } connectionString) saga.NpgsqlRepository(connectionString, o => o.TableName = options.TableName);
+        var connectionString = configuration.GetConnectionString(ConversationOptions.ConnectionStringName);
+        if (!string.IsNullOrWhiteSpace(connectionString)) saga.NpgsqlRepository(connectionString, o => o.TableName = options.TableName);
         else saga.InMemoryDueRepository();
+        services.AddSingleton(new ConversationStore(InMemory: string.IsNullOrWhiteSpace(connectionString),
+            SharedBroker: !string.IsNullOrWhiteSpace(configuration["Bus:RabbitMqUrl"])));
         services.AddHostedService<ConversationSweeper>();
     }
 }
+
+/// <summary>Where the saga keeps conversations, so the sweeper can warn about memory on a shared broker.</summary>
+/// <param name="InMemory">True when no PostgreSQL connection string is set.</param>
+/// <param name="SharedBroker">True when the bus is RabbitMQ (other replicas may consume the same queues).</param>
+public sealed record ConversationStore(bool InMemory, bool SharedBroker);
 
 /// <summary>Rejects settings the saga cannot run with, at start.</summary>
 internal sealed class ConversationOptionsValidator : IValidateOptions<ConversationOptions>

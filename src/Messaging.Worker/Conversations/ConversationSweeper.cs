@@ -11,6 +11,7 @@ namespace Messaging.Worker.Conversations;
 /// </summary>
 public sealed class ConversationSweeper(
     IDueSagaFinder<ConversationState> finder,
+    ConversationStore store,
     IBus bus,
     IOptions<ConversationOptions> options,
     TimeProvider time,
@@ -22,6 +23,8 @@ public sealed class ConversationSweeper(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.SweepInterval;
+        if (store is { InMemory: true, SharedBroker: true })
+            logger.LogWarning("Conversations are kept in this process's memory while the bus is RabbitMQ: run one replica only, or set ConnectionStrings:Sagas so replicas share them");
         while (!stoppingToken.IsCancellationRequested)
         {
             // Jitter spreads the replicas' sweeps over the interval.

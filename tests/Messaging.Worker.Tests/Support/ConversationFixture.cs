@@ -95,7 +95,7 @@ public sealed class ConversationFixture : IAsyncLifetime
         ["Bus:RabbitMqUrl"] = _broker!.Url.ToString(),
         ["Bus:NamePrefix"] = Prefix,
         ["Worker:MaxConcurrentStreams"] = "64",
-        ["Conversations:PostgresConnectionString"] = ConnectionString,
+        ["ConnectionStrings:Sagas"] = ConnectionString,
         ["Conversations:TableName"] = Table,
         ["Conversations:MaxFunctionRounds"] = MaxFunctionRounds.ToString(CultureInfo.InvariantCulture),
         ["Conversations:FunctionResultTimeout"] = "00:10:00",
