@@ -9,15 +9,25 @@ namespace Messaging.Cli.Tests;
 /// </summary>
 public class CliProcessTests
 {
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    private static async Task<(int ExitCode, string Output)> RunWithInputAsync(string? input, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, WorkingDirectory = Path.GetTempPath(),
+        };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "messaging.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment.Remove("GEMINI_API_KEY");
         start.Environment.Remove("Bus__RabbitMqUrl");
         start.Environment["COLUMNS"] = "200";
         using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
@@ -43,6 +53,29 @@ public class CliProcessTests
         Assert.True(exit == 0, output);
         Assert.Contains("answered get_current_temperature", output, StringComparison.Ordinal);
         Assert.Contains("\"temperature\"", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("chat")]
+    [InlineData("chat --no-store")]
+    public async Task Chat_continues_one_conversation_through_the_saga_line_by_line(string command)
+    {
+        var (exit, output) = await RunWithInputAsync("I have 2 dogs in my house.\nHow many paws are in my house?\n/exit\n", command.Split(' '));
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("2 turns", output, StringComparison.Ordinal);
+        Assert.Contains("you have 2 dogs", output, StringComparison.Ordinal); // the second answer recalls the first turn
+        Assert.Equal(2, output.Split("total_tokens").Length - 1);
+    }
+
+    [Fact]
+    public async Task Chat_with_functions_runs_the_loop_in_every_turn()
+    {
+        var (exit, output) = await RunWithInputAsync("What is the temperature in London?\nAnd in Paris?\n", "chat", "--functions");
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(2, output.Split("answered get_current_temperature").Length - 1);
+        Assert.Contains("Paris", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,7 +29,9 @@ internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputD
                 {
                     if (ready.Text is { } text)
                     {
-                        console.Write(new Text(text));
+                        // Raw text: a Spectre Text would wrap each piece on its own, so line breaks would depend on how deltas were coalesced.
+                        console.Profile.Out.Writer.Write(text);
+                        console.Profile.Out.Writer.Flush();
                         _midLine = !text.EndsWith('\n');
                     }
                 }
