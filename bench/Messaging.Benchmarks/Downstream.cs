@@ -72,14 +72,30 @@ internal sealed class RequestTrack
     public long NextSequence { get; set; } = 1;
     public long Chunks { get; set; }
     public long FirstDelta { get; set; }
+    public long Started { get; set; }
+    public long FirstStepStarted { get; set; }
     public bool Completed { get; set; }
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>The downstream service's consumer: it only records.</summary>
 internal sealed class DownstreamConsumer(Recorder recorder) :
-    IConsumer<StepDelta>, IConsumer<InteractionCompleted>, IConsumer<InteractionFailed>, IConsumer<InteractionRejected>
+    IConsumer<InteractionStarted>, IConsumer<StepStarted>, IConsumer<StepDelta>, IConsumer<InteractionCompleted>, IConsumer<InteractionFailed>, IConsumer<InteractionRejected>
 {
+    public Task Consume(ConsumeContext<InteractionStarted> context)
+    {
+        var track = recorder.Track(context.Message.RequestId);
+        if (track.Started == 0) track.Started = Stopwatch.GetTimestamp();
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<StepStarted> context)
+    {
+        var track = recorder.Track(context.Message.RequestId);
+        if (track.FirstStepStarted == 0) track.FirstStepStarted = Stopwatch.GetTimestamp();
+        return Task.CompletedTask;
+    }
+
     public Task Consume(ConsumeContext<StepDelta> context)
     {
         recorder.Delta(context.Message);

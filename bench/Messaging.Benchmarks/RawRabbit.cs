@@ -111,4 +111,24 @@ internal static class RawRabbit
         await publisher.QueueDeleteAsync(queue);
         return latencies;
     }
+
+    /// <summary>One message at a time, each confirm awaited: the round trip a sequential publisher (the worker's relay) pays per message.</summary>
+    public static async Task<double[]> ConfirmRoundTripAsync(Uri url, string queue, int count, bool persistent)
+    {
+        await using var connection = await new ConnectionFactory { Uri = url }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true));
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await channel.QueuePurgeAsync(queue);
+        var props = new BasicProperties { DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient };
+        var body = new byte[BodyBytes];
+        var times = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await channel.BasicPublishAsync("", queue, true, props, body);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        await channel.QueueDeleteAsync(queue);
+        return times;
+    }
 }

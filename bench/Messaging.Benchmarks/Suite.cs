@@ -77,7 +77,7 @@ internal sealed class Suite
         {
             await using var worker = await WorkerProcess.StartAsync(settings);
             if (_options.Runs("throughput")) await ThroughputAsync(worker, "default", settings);
-            if (_options.Runs("latency")) await LatencyAsync();
+            if (_options.Runs("latency")) await LatencyAsync(worker);
             if (_options.Runs("ttfd")) await TimeToFirstDeltaAsync();
         }
         if (_options.Runs("throughput") && !_options.WorkerSettings.ContainsKey("Worker:DeltaCoalescingWindow"))
@@ -92,6 +92,10 @@ internal sealed class Suite
         }
         if (_options.Runs("replicas")) await ReplicasAsync();
     }
+
+    /// <summary>The delta delivery mode the worker runs with: the raw baselines use the same.</summary>
+    private static bool Persistent(Dictionary<string, string> settings) =>
+        !settings.TryGetValue("Worker:DeltaDeliveryMode", out var mode) || !mode.Equals("Transient", StringComparison.OrdinalIgnoreCase);
 
     private Dictionary<string, string> WorkerSettings(int? maxStreams)
     {
@@ -142,12 +146,15 @@ internal sealed class Suite
 
     private async Task ThroughputAsync(WorkerProcess worker, string label, Dictionary<string, string> settings)
     {
-        var persistent = !settings.TryGetValue("Worker:DeltaDeliveryMode", out var mode) || !mode.Equals("Transient", StringComparison.OrdinalIgnoreCase);
+        var persistent = Persistent(settings);
         Phase($"throughput ({label}): raw RabbitMQ.Client ceiling, then {_options.ThroughputStreams} streams × {_options.ThroughputChunks} chunks through one worker");
         var raw = await RawRabbit.ThroughputAsync(_rabbit, Prefix + "raw", _options.RawMessages, DownstreamPrefetch, persistent);
 
         await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
+        var cpu = CpuMeter.Start(worker);
         var (elapsed, ids) = await RunStreamsAsync(downstream, _options.ThroughputStreams, Request(_options.ThroughputChunks, 0), TimeSpan.FromMinutes(3));
+        var cpuReport = cpu.Report();
+        await Task.Delay(600); // the worker's last stats line
         var recorder = downstream.Recorder;
         var completed = ids.Count(id => recorder.Track(id).Completed);
         var chunksPerSecond = recorder.Chunks / elapsed.TotalSeconds;
@@ -156,10 +163,10 @@ internal sealed class Suite
         var target = label == "default" ? 1.0 : 0.4;
         _rows.Add(new Row($"Delivered chunks/s, 1 worker ({label})", $"{chunksPerSecond:N0} chunks/s ({messagesPerSecond:N0} msg/s, {(double)recorder.Chunks / recorder.Messages:0.0} chunks/msg)",
             $"raw {raw:N0} msg/s ({(persistent ? "persistent" : "transient")}, confirms)", $"{ratio:0.00}×", $"≥ {target:0.0}×", ratio >= target));
-        _notes.Add(string.Create(Inv, $"throughput ({label}): {completed}/{ids.Count} completed, {recorder.Chunks} chunks in {recorder.Messages} StepDelta messages over {elapsed.TotalSeconds:0.00} s; out-of-order deltas seen by the concurrent consumer: {recorder.OutOfOrder}; worker published {worker.DeltasPublished} deltas"));
+        _notes.Add(string.Create(Inv, $"throughput ({label}): {completed}/{ids.Count} completed, {recorder.Chunks} chunks in {recorder.Messages} StepDelta messages over {elapsed.TotalSeconds:0.00} s; out-of-order deltas seen by the concurrent consumer: {recorder.OutOfOrder}; worker published {worker.DeltasPublished} deltas; {cpuReport}"));
     }
 
-    private async Task LatencyAsync()
+    private async Task LatencyAsync(WorkerProcess worker)
     {
         var streams = _options.LatencyStreams;
         var delay = _options.LatencyChunkDelayMs;
@@ -169,11 +176,16 @@ internal sealed class Suite
         Phase($"latency: {streams} streams × {1000 / delay} chunks/s (= {rate} chunks/s), direct SSE client, then the bridge, then raw RabbitMQ at {rate} msg/s");
 
         _emulator.DeltaWrites.Clear();
-        _emulator.Recording = true;
         var direct = new ConcurrentBag<double>();
         await using (var api = ApiClient())
         {
             var client = api.GetRequiredService<IInteractionsClient>();
+            // Warm-up (JIT tiers, connection pool), not measured.
+            await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(async () =>
+            {
+                await foreach (var evt in client.CreateStreamAsync(CreateInteractionRequest.Parse(Request(100, 0).GetRawText()))) { }
+            })));
+            _emulator.Recording = true;
             var tasks = new List<Task>();
             for (var i = 0; i < streams; i++)
             {
@@ -200,20 +212,31 @@ internal sealed class Suite
         _emulator.DeltaWrites.Clear();
         var bridge = new ConcurrentBag<double>();
         long outOfOrder;
-        await using (var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, 1))
+        long bridgeMessages;
+        string bridgeCpu;
+        await using (var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, _options.LatencyConsumerConcurrency))
         {
+            // Warm-up of the worker, the broker and this consumer (JIT tiers), not measured.
+            _emulator.Recording = false;
+            await RunStreamsAsync(downstream, 50, Request(100, 0), TimeSpan.FromMinutes(2));
+            await Task.Delay(500);
+            _emulator.Recording = true;
             downstream.Recorder.OnChunk = (id, sequence, now) =>
             {
                 var written = _emulator.WriteTime(id, sequence);
                 if (written != 0) bridge.Add(Stopwatch.GetElapsedTime(written, now).TotalMilliseconds);
             };
+            var cpu = CpuMeter.Start(worker);
             await RunStreamsAsync(downstream, streams, request, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(1));
+            bridgeCpu = cpu.Report();
+            bridgeMessages = downstream.Recorder.Messages;
             outOfOrder = downstream.Recorder.OutOfOrder;
         }
         _emulator.Recording = false;
         _emulator.DeltaWrites.Clear();
 
-        var raw = await RawRabbit.LatencyAsync(_rabbit, Prefix + "raw", rate, TimeSpan.FromMilliseconds(chunks * delay), DownstreamPrefetch, persistent: true);
+        var persistent = Persistent(WorkerSettings(null));
+        var raw = await RawRabbit.LatencyAsync(_rabbit, Prefix + "raw", rate, TimeSpan.FromMilliseconds(chunks * delay), DownstreamPrefetch, persistent);
         var b = bridge.ToList();
         var d = direct.ToList();
         string P(List<double> v) => string.Create(Inv, $"{Stats.Percentile(v, 50):0.00} / {Stats.Percentile(v, 99):0.00} / {Stats.Percentile(v, 99.9):0.00} ms");
@@ -221,10 +244,11 @@ internal sealed class Suite
         var p99Ratio = Stats.Percentile(b, 99) / Stats.Percentile(raw, 99);
         _rows.Add(new Row($"Added latency per chunk at {rate} chunks/s, p50 / p99 / p99.9", $"bridge {P(b)}", $"direct SSE {P(d)}",
             string.Create(Inv, $"p50 +{p50Over:0.00} ms"), "p50 ≤ direct + 2 ms", p50Over <= 2));
-        _rows.Add(new Row("  … p99 against raw RabbitMQ at the same rate", string.Create(Inv, $"bridge p99 {Stats.Percentile(b, 99):0.00} ms"), $"raw {P(raw.ToList())}",
+        _rows.Add(new Row("  … p99 against raw RabbitMQ at the same rate", string.Create(Inv, $"bridge p99 {Stats.Percentile(b, 99):0.00} ms"),
+            $"raw {P(raw.ToList())} ({(persistent ? "persistent" : "transient")})",
             string.Create(Inv, $"{p99Ratio:0.00}×"), "p99 ≤ 2× raw", p99Ratio <= 2));
-        _rows.Add(new Row("Out-of-order deltas, ordered consumer (limit 1)", outOfOrder.ToString(Inv), "0", "", "0", outOfOrder == 0));
-        _notes.Add($"latency: {b.Count} bridge chunk samples, {d.Count} direct, {raw.Length} raw");
+        _rows.Add(new Row($"Out-of-order deltas, latency run consumer (limit {_options.LatencyConsumerConcurrency})", outOfOrder.ToString(Inv), "0", "", "0", outOfOrder == 0));
+        _notes.Add($"latency: {b.Count} bridge chunk samples in {bridgeMessages} StepDelta messages, {d.Count} direct, {raw.Length} raw; during the bridge run {bridgeCpu}");
     }
 
     private async Task TimeToFirstDeltaAsync()
@@ -248,6 +272,8 @@ internal sealed class Suite
             }
         }
         var bridge = new List<double>();
+        var toStarted = new List<double>();
+        var toStepStarted = new List<double>();
         await using (var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, 1))
         {
             for (var i = 0; i < samples + 3; i++)
@@ -257,7 +283,10 @@ internal sealed class Suite
                 var start = Stopwatch.GetTimestamp();
                 await downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = request });
                 await track.Done.Task.WaitAsync(TimeSpan.FromSeconds(30));
-                if (i >= 3) bridge.Add(Stopwatch.GetElapsedTime(start, track.FirstDelta).TotalMilliseconds);
+                if (i < 3) continue;
+                bridge.Add(Stopwatch.GetElapsedTime(start, track.FirstDelta).TotalMilliseconds);
+                toStarted.Add(Stopwatch.GetElapsedTime(start, track.Started).TotalMilliseconds);
+                toStepStarted.Add(Stopwatch.GetElapsedTime(start, track.FirstStepStarted).TotalMilliseconds);
             }
         }
         var over50 = Stats.Percentile(bridge, 50) - Stats.Percentile(direct, 50);
@@ -265,6 +294,7 @@ internal sealed class Suite
         _rows.Add(new Row("Time to first delta, p50 / p99", string.Create(Inv, $"bridge {Stats.Percentile(bridge, 50):0.00} / {Stats.Percentile(bridge, 99):0.00} ms"),
             string.Create(Inv, $"direct {Stats.Percentile(direct, 50):0.00} / {Stats.Percentile(direct, 99):0.00} ms"),
             string.Create(Inv, $"+{over50:0.00} / +{over99:0.00} ms"), "p50 overhead ≤ 3 ms", over50 <= 3));
+        _notes.Add(string.Create(Inv, $"time to first delta, where it goes (medians from the publish of InteractionRequested): InteractionStarted received at {Stats.Percentile(toStarted, 50):0.00} ms, the first StepStarted at {Stats.Percentile(toStepStarted, 50):0.00} ms, the first StepDelta at {Stats.Percentile(bridge, 50):0.00} ms"));
     }
 
     private async Task FootprintAsync(int streams)

@@ -19,6 +19,8 @@ internal sealed record SuiteOptions
     public int ThroughputChunks => Quick ? 40 : 150;
     public int LatencyStreams { get; init; } = 100;
     public int LatencyChunkDelayMs { get; init; } = 50;
+    /// <summary>The latency run's downstream consumer: 1 = ordered delivery (the default), more = concurrent.</summary>
+    public int LatencyConsumerConcurrency { get; init; } = 1;
     public int LatencyChunks => Quick ? 40 : 200;
     public int TtfdSamples => Quick ? 15 : 100;
     public int[] FootprintStreams => Quick ? [200] : [1_000, 5_000];
@@ -33,6 +35,7 @@ internal sealed record SuiteOptions
     public static SuiteOptions Parse(string[] args)
     {
         var quick = false;
+        var latencyConsumers = 1;
         string? output = null;
         var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var settings = new Dictionary<string, string>();
@@ -41,6 +44,7 @@ internal sealed record SuiteOptions
             switch (args[i])
             {
                 case "--quick": quick = true; break;
+                case "--latency-consumers": latencyConsumers = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
                 case "--only": foreach (var p in args[++i].Split(',')) only.Add(p.Trim()); break;
                 case "--worker-setting":
@@ -50,6 +54,6 @@ internal sealed record SuiteOptions
                 default: throw new ArgumentException($"unknown argument {args[i]}; use --quick, --micro, --only a,b, --out file, --worker-setting key=value");
             }
         }
-        return new SuiteOptions { Quick = quick, Output = output, Only = only, WorkerSettings = settings };
+        return new SuiteOptions { Quick = quick, LatencyConsumerConcurrency = latencyConsumers, Output = output, Only = only, WorkerSettings = settings };
     }
 }

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Messaging.Benchmarks;
+
+/// <summary>
+/// CPU time used by this process, a worker process and the broker (beam.smp) over a span of wall time,
+/// from /proc: where a phase's cores went, which is what holds a figure back on a 2-core machine.
+/// </summary>
+internal sealed class CpuMeter
+{
+    private readonly int[] _pids;
+    private readonly string[] _names;
+    private readonly double[] _start;
+    private readonly long _wallStart = Stopwatch.GetTimestamp();
+
+    private CpuMeter(IEnumerable<(string Name, int Pid)> processes)
+    {
+        var list = processes.ToList();
+        _names = list.Select(p => p.Name).ToArray();
+        _pids = list.Select(p => p.Pid).ToArray();
+        _start = _pids.Select(CpuSeconds).ToArray();
+    }
+
+    public static CpuMeter Start(WorkerProcess? worker)
+    {
+        var processes = new List<(string, int)> { ("benchmark (emulator + downstream)", Environment.ProcessId) };
+        if (worker is not null) processes.Add(("worker", worker.Id));
+        foreach (var beam in Process.GetProcessesByName("beam.smp")) processes.Add(("RabbitMQ", beam.Id));
+        return new CpuMeter(processes);
+    }
+
+    /// <summary>e.g. "benchmark 0.62 cores, worker 0.48, RabbitMQ 0.55 (of 2)".</summary>
+    public string Report()
+    {
+        var wall = Stopwatch.GetElapsedTime(_wallStart).TotalSeconds;
+        var parts = _pids.Select((pid, i) => string.Create(CultureInfo.InvariantCulture, $"{_names[i]} {(CpuSeconds(pid) - _start[i]) / wall:0.00}"));
+        return $"cores used: {string.Join(", ", parts)} (of {Environment.ProcessorCount})";
+    }
+
+    private static double CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // utime and stime are fields 14 and 15 of the file: 12 and 13 after the command name.
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
