@@ -29,6 +29,8 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         _logger = logger;
 
         InstanceState(x => x.CurrentState);
+        // Worker events outlive the turn they belong to (a duplicate, the saga's own guard failure): not an error.
+        OnUnhandledEvent(context => context.Ignore());
 
         Event(() => Requested, e => e.CorrelateById(c => c.Message.ConversationId ?? c.Message.RequestId));
         Event(() => TurnRequested, e => e.CorrelateById(c => c.Message.ConversationId));
@@ -49,7 +51,11 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
 
         Initially(
             When(Requested, c => c.Message.RequestId != Guid.Empty).ThenAsync(OnRequested),
-            When(TurnRequested).ThenAsync(OnFirstTurnRequested));
+            When(TurnRequested).ThenAsync(OnFirstTurnRequested),
+            // A request rejected or failed at once can be seen before the request itself (replicas race): remember it.
+            When(Failed).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
+            When(Cancelled).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
+            When(Rejected).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)));
 
         During(Pending,
             When(Requested).ThenAsync(OnRequested),
@@ -66,12 +72,12 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         During(Streaming,
             When(Started).ThenAsync(OnStarted),
             When(RequiresAction).ThenAsync(OnRequiresAction),
-            When(Completed).ThenAsync(OnCompleted),
-            When(Failed, c => c.Message.RequestId == c.Saga.RequestId).ThenAsync(c => EndTurn(c)),
-            When(Cancelled, c => c.Message.RequestId == c.Saga.RequestId).ThenAsync(c => EndTurn(c)),
-            When(Rejected, c => c.Message.RequestId == c.Saga.RequestId).ThenAsync(c => EndTurn(c)));
+            When(Completed).ThenAsync(OnCompleted));
 
         DuringAny(
+            When(Failed).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
+            When(Cancelled).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
+            When(Rejected).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
             When(ResultSubmitted).ThenAsync(OnResultSubmitted),
             When(CancelRequested).ThenAsync(OnCancelRequested),
             When(Due).ThenAsync(OnDue));
@@ -135,6 +141,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         var message = context.Message;
         Touch(saga);
         if (saga.RequestId == message.RequestId) return; // our own continuation, or a redelivery
+        if (saga.EndedRequests.Contains(message.RequestId) && saga.TurnId == (message.TurnId ?? message.RequestId)) return;
         var turnId = message.TurnId ?? message.RequestId;
         saga.RequestId = message.RequestId;
         saga.InteractionId = null;
@@ -147,6 +154,26 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         if (saga.Stateless && message.Request.ValueKind == JsonValueKind.Object && message.Request.TryGetProperty("input", out var input))
             saga.TurnHistory = ConversationRequests.InputSteps(input); // a direct publisher sends its whole history
         await context.TransitionToState(Streaming);
+        if (saga.EndedRequests.Contains(message.RequestId)) await EndTurn(context);
+    }
+
+    // The running request failed, was cancelled or rejected; any other request's end is remembered in case its request comes later.
+    private async Task OnRequestEnded(BehaviorContext<ConversationState> context, Guid requestId)
+    {
+        var saga = context.Saga;
+        var running = saga.CurrentState == Streaming.Name || saga.CurrentState == AwaitingFunctionResults.Name;
+        if (running && requestId == saga.RequestId)
+        {
+            await EndTurn(context);
+            return;
+        }
+        if (saga.CurrentState == Initial.Name)
+        {
+            Touch(saga);
+            await context.TransitionToState(Idle);
+        }
+        if (!saga.EndedRequests.Contains(requestId)) saga.EndedRequests.Add(requestId);
+        if (saga.EndedRequests.Count > ClosedRoundsKept) saga.EndedRequests.RemoveAt(0);
     }
 
     private async Task OnFirstTurnRequested(BehaviorContext<ConversationState, ConversationTurnRequested> context)

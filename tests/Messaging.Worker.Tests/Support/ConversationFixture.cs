@@ -106,7 +106,11 @@ public sealed class ConversationFixture : IAsyncLifetime
     /// <summary>Stops every replica and starts as many new ones: only PostgreSQL and the broker keep what happened.</summary>
     public async Task RestartWorkersAsync()
     {
-        foreach (var worker in _workers) await worker.DisposeAsync();
+        foreach (var worker in _workers)
+        {
+            await worker.StopAsync(); // graceful: messages being handled finish first, as in a rolling restart
+            await worker.DisposeAsync();
+        }
         _workers = [];
         await StartWorkersAsync();
     }
