@@ -125,6 +125,14 @@ Bus__RabbitMqUrl="$RABBITMQ_URL" Interactions__BaseUrl="$EMULATOR_URL" \
 pids_to_stop+=($!)
 wait_for "$worker_url/health/ready" && run_node_suite contracts/examples/node
 
+# --- Benchmark smoke test: the whole benchmark chain in --quick mode; counts as one test, asserts no speed.
+say "benchmark smoke test (bench/Messaging.Benchmarks --quick)"
+if dotnet bench/Messaging.Benchmarks/bin/Release/net10.0/Messaging.Benchmarks.dll --quick >"$log_dir/bench-quick.log" 2>&1; then
+  passed=$((passed + 1))
+else
+  tail -n 30 "$log_dir/bench-quick.log"; say "the benchmark smoke test failed (see $log_dir/bench-quick.log)"; failed=$((failed + 1))
+fi
+
 summary="Tests: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"

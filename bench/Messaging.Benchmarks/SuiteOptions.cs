@@ -5,6 +5,9 @@ internal sealed record SuiteOptions
 {
     public bool Quick { get; init; }
 
+    /// <summary>The arguments as given, for the results file.</summary>
+    public string Arguments { get; init; } = "";
+
     /// <summary>Phases to run (all when empty): throughput, latency, ttfd, footprint, replicas.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
@@ -54,6 +57,6 @@ internal sealed record SuiteOptions
                 default: throw new ArgumentException($"unknown argument {args[i]}; use --quick, --micro, --only a,b, --out file, --worker-setting key=value");
             }
         }
-        return new SuiteOptions { Quick = quick, LatencyConsumerConcurrency = latencyConsumers, Output = output, Only = only, WorkerSettings = settings };
+        return new SuiteOptions { Arguments = string.Join(' ', args), Quick = quick, LatencyConsumerConcurrency = latencyConsumers, Output = output, Only = only, WorkerSettings = settings };
     }
 }
