@@ -54,6 +54,7 @@ public sealed class SharedStateTests(ConversationFixture fixture) : Conversation
         var conversation = await Fixture.StartAsync(Request("What is the weather like in Kyiv?", 2, stateless: true, tag), Ct);
         var events = await Fixture.Events.CallsAsync(conversation, 2);
         var action = events.Single<InteractionRequiresAction>();
+        await Fixture.WaitForStoredStateAsync(conversation, "AwaitingFunctionResults", Ct);
 
         await Fixture.RestartWorkersAsync();
         foreach (var call in action.Calls)

@@ -10,6 +10,9 @@ public sealed class ConversationEvents
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     private readonly ConcurrentDictionary<Guid, RequestEvents> _byConversation = new();
 
+    /// <summary>What else to say when a wait times out (the saga's stored state, errors logged), to explain a failure after the fact.</summary>
+    public Func<Guid, Task<string>>? Diagnose { get; set; }
+
     public RequestEvents For(Guid conversationId) => _byConversation.GetOrAdd(conversationId, id => new RequestEvents(id));
 
     public void Add(Guid conversationId, object message) => For(conversationId).Add(message);
@@ -29,7 +32,8 @@ public sealed class ConversationEvents
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"Conversation {conversationId}: no {what} within {Patience}. Received: {events.Describe()}");
+                var diagnosis = Diagnose is null ? "" : await Diagnose(conversationId);
+                throw new TimeoutException($"Conversation {conversationId}: no {what} within {Patience}. Received: {events.Describe()}. {diagnosis}");
             }
         }
     }

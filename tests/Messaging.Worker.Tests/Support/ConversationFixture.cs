@@ -55,6 +55,7 @@ public sealed class ConversationFixture : IAsyncLifetime
         _database = await PostgresDatabase.StartAsync();
         Emulator = await EmulatorServer.StartAsync();
         await StartWorkersAsync();
+        Events.Diagnose = DiagnoseAsync;
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -100,7 +101,7 @@ public sealed class ConversationFixture : IAsyncLifetime
         ["Conversations:MaxFunctionRounds"] = MaxFunctionRounds.ToString(CultureInfo.InvariantCulture),
         ["Conversations:FunctionResultTimeout"] = "00:10:00",
         ["Conversations:SweepInterval"] = "00:00:00.200",
-        ["Conversations:StartGrace"] = "00:00:01",
+        ["Conversations:StartGrace"] = "00:00:03",
     };
 
     /// <summary>Stops every replica and starts as many new ones: only PostgreSQL and the broker keep what happened.</summary>
@@ -118,6 +119,43 @@ public sealed class ConversationFixture : IAsyncLifetime
     private async Task StartWorkersAsync()
     {
         for (var i = 0; i < Replicas; i++) _workers.Add(await WorkerHost.StartAsync(WorkerSettings(), Logs));
+    }
+
+    /// <summary>Waits until the conversation's row in PostgreSQL is in <paramref name="state"/>: what a restart must not lose.</summary>
+    public async Task WaitForStoredStateAsync(Guid conversationId, string state, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(timeout.Token);
+        while (true)
+        {
+            await using var select = new NpgsqlCommand($"SELECT state::json->>'CurrentState' FROM {Table} WHERE correlation_id = @id", connection);
+            select.Parameters.AddWithValue("id", conversationId);
+            if (await select.ExecuteScalarAsync(timeout.Token) as string == state) return;
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    private async Task<string> DiagnoseAsync(Guid conversationId)
+    {
+        string state;
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            await using var select = new NpgsqlCommand($"SELECT version, state::text FROM {Table} WHERE correlation_id = @id", connection);
+            select.Parameters.AddWithValue("id", conversationId);
+            await using var reader = await select.ExecuteReaderAsync();
+            state = await reader.ReadAsync() ? $"saga row v{reader.GetInt32(0)}: {reader.GetString(1)}" : "no saga row";
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            state = "saga row unreadable: " + ex.Message;
+        }
+        var problems = Logs.Lines.Where(l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)
+                                             || l.StartsWith("Critical", StringComparison.Ordinal)).TakeLast(15);
+        return $"{state}. Worker warnings and errors: {string.Join(" | ", problems)}";
     }
 
     /// <summary>Publishes a request that starts a conversation; its requestId is the conversation and the turn.</summary>
