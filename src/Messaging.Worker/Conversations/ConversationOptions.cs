@@ -35,6 +35,9 @@ public sealed class ConversationOptions
     /// <summary>How long a <c>ConversationTurnRequested</c> for a conversation not seen yet waits for the conversation's first request before it is rejected (default 10 s).</summary>
     public TimeSpan StartGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long an event of a request the saga has not seen yet is retried before it counts as stale (default 5 s): replicas and retries can let an event overtake its request.</summary>
+    public TimeSpan EarlyEventPatience { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often each replica looks for conversations whose deadline or retention has passed (default 5 s; timers here tick every ~4 ms, so keep it well above).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 

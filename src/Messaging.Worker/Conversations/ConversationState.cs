@@ -64,6 +64,9 @@ public sealed class ConversationState : SagaStateMachineInstance, ISagaVersion, 
     /// <summary>Rounds already ended (newest last, bounded): a result for one of them is late.</summary>
     public List<ClosedRound> ClosedRounds { get; set; } = [];
 
+    /// <summary>Requests of this conversation the saga has seen (newest last, bounded): an event of any other request is early, not stale.</summary>
+    public List<Guid> SeenRequests { get; set; } = [];
+
     /// <summary>Requests whose end (failed, cancelled, rejected) was seen while they were not the running one (newest last, bounded).</summary>
     public List<Guid> EndedRequests { get; set; } = [];
 

@@ -24,13 +24,24 @@ public sealed class ConversationStateDefinition : SagaDefinition<ConversationSta
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        // Anything else (a database hiccup): a few slower retries.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Ignore<EarlyEventException>();
+            r.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
+        });
+        // An event that overtook its request waits for it: retried over ~7 s (EarlyEventPatience is 5 s by default).
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<EarlyEventException>();
+            r.Intervals(25, 50, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000);
+        });
         // Conflicts come in bursts when many results of one conversation arrive at once: retry quickly, many times, with jitter.
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<ConcurrencyException>();
             r.Exponential(50, TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(15));
         });
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

@@ -15,6 +15,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
 {
     private const int ClosedRoundsKept = 32;
     private const int EarlyResultsKept = 256;
+    private const int SeenRequestsKept = 64;
 
     private readonly ConversationOptions _options;
     private readonly TimeProvider _time;
@@ -34,28 +35,30 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
 
         Event(() => Requested, e => e.CorrelateById(c => c.Message.ConversationId ?? c.Message.RequestId));
         Event(() => TurnRequested, e => e.CorrelateById(c => c.Message.ConversationId));
-        Event(() => Started, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => RequiresAction, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => Completed, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => Failed, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => Cancelled, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
-        Event(() => Rejected, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
+        // An event can overtake its request (the request's handling was retried after a conflict): until the event is
+        // EarlyEventPatience old, an unknown request means "not yet", and the event is retried later.
+        Event(() => Started, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
+        Event(() => RequiresAction, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
+        Event(() => Completed, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
+        Event(() => Failed, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
+        Event(() => Cancelled, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
+        Event(() => Rejected, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
         Event(() => CancelRequested, e => { e.CorrelateById(c => c.Message.ConversationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
         Event(() => Due, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => ResultSubmitted, e =>
         {
             e.CorrelateById(c => c.Message.ConversationId);
-            e.OnMissingInstance(m => m.ExecuteAsync(c => c.Publish(Rejection(c.Message, "unknown_conversation",
-                $"conversation {c.Message.ConversationId} is not known (never started, or removed after its retention)"))));
+            e.OnMissingInstance(m => m.ExecuteAsync(async c =>
+            {
+                await DeferIfEarly(c);
+                await c.Publish(Rejection(c.Message, "unknown_conversation",
+                    $"conversation {c.Message.ConversationId} is not known (never started, or removed after its retention)"));
+            }));
         });
 
         Initially(
             When(Requested, c => c.Message.RequestId != Guid.Empty).ThenAsync(OnRequested),
-            When(TurnRequested).ThenAsync(OnFirstTurnRequested),
-            // A request rejected or failed at once can be seen before the request itself (replicas race): remember it.
-            When(Failed).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
-            When(Cancelled).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
-            When(Rejected).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)));
+            When(TurnRequested).ThenAsync(OnFirstTurnRequested));
 
         During(Pending,
             When(Requested).ThenAsync(OnRequested),
@@ -69,12 +72,10 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
             When(Requested).ThenAsync(OnRequested),
             When(TurnRequested).ThenAsync(OnTurnWhileBusy));
 
-        During(Streaming,
+        DuringAny(
             When(Started).ThenAsync(OnStarted),
             When(RequiresAction).ThenAsync(OnRequiresAction),
-            When(Completed).ThenAsync(OnCompleted));
-
-        DuringAny(
+            When(Completed).ThenAsync(OnCompleted),
             When(Failed).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
             When(Cancelled).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
             When(Rejected).ThenAsync(c => OnRequestEnded(c, c.Message.RequestId)),
@@ -141,6 +142,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         var message = context.Message;
         Touch(saga);
         if (saga.RequestId == message.RequestId) return; // our own continuation, or a redelivery
+        Remember(saga, message.RequestId);
         if (saga.EndedRequests.Contains(message.RequestId) && saga.TurnId == (message.TurnId ?? message.RequestId)) return;
         var turnId = message.TurnId ?? message.RequestId;
         saga.RequestId = message.RequestId;
@@ -167,11 +169,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
             await EndTurn(context);
             return;
         }
-        if (saga.CurrentState == Initial.Name)
-        {
-            Touch(saga);
-            await context.TransitionToState(Idle);
-        }
+        if (!Knows(saga, requestId)) await DeferIfEarly(context);
         if (!saga.EndedRequests.Contains(requestId)) saga.EndedRequests.Add(requestId);
         if (saga.EndedRequests.Count > ClosedRoundsKept) saga.EndedRequests.RemoveAt(0);
     }
@@ -233,6 +231,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
             request = ConversationRequests.Chained(template, ConversationRequests.Raw(input), saga.LastInteractionId);
         }
         saga.RequestId = requestId;
+        Remember(saga, requestId);
         await context.Publish(new InteractionRequested { RequestId = requestId, ConversationId = saga.CorrelationId, TurnId = requestId, Request = request });
         await context.TransitionToState(Streaming);
     }
@@ -283,7 +282,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
     private async Task OnStarted(BehaviorContext<ConversationState, InteractionStarted> context)
     {
         var saga = context.Saga;
-        if (context.Message.RequestId != saga.RequestId) return;
+        if (!await IsRunningRequest(context, context.Message.RequestId)) return;
         Touch(saga);
         saga.InteractionId = context.Message.InteractionId;
         if (!saga.CancelRequested) return;
@@ -296,7 +295,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
     {
         var saga = context.Saga;
         var message = context.Message;
-        if (message.RequestId != saga.RequestId) return;
+        if (!await IsRunningRequest(context, message.RequestId)) return;
         Touch(saga);
         saga.InteractionId = message.InteractionId;
         saga.Rounds++;
@@ -409,6 +408,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         CloseRound(saga);
         var requestId = NewId.NextGuid();
         saga.RequestId = requestId;
+        Remember(saga, requestId);
         saga.InteractionId = null;
         await context.Publish(new InteractionRequested { RequestId = requestId, ConversationId = saga.CorrelationId, TurnId = saga.TurnId, Request = request });
         await context.TransitionToState(Streaming);
@@ -418,7 +418,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
     {
         var saga = context.Saga;
         var message = context.Message;
-        if (message.RequestId != saga.RequestId) return;
+        if (!await IsRunningRequest(context, message.RequestId)) return;
         AddUsage(saga, message.Usage);
         saga.LastInteractionId = message.InteractionId;
         if (saga.Stateless)
@@ -437,6 +437,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         if (message.TurnId is { } turnId && saga.QueuedTurns.FirstOrDefault(t => t.RequestId == turnId) is { } queued)
         {
             saga.QueuedTurns.Remove(queued);
+            Remember(saga, turnId);
             await context.Publish(new InteractionCancelled { RequestId = turnId, ConversationId = saga.CorrelationId, TurnId = turnId });
             return;
         }
@@ -508,6 +509,31 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         await context.TransitionToState(Final);
     }
 
+    /// <summary>True when the event belongs to the request the running turn waits on; false for a stale one; throws for an early one.</summary>
+    private async Task<bool> IsRunningRequest(BehaviorContext<ConversationState> context, Guid requestId)
+    {
+        var saga = context.Saga;
+        if (saga.CurrentState == Streaming.Name && requestId == saga.RequestId) return true;
+        if (!Knows(saga, requestId)) await DeferIfEarly(context);
+        return false;
+    }
+
+    private static bool Knows(ConversationState saga, Guid requestId) => saga.RequestId == requestId || saga.SeenRequests.Contains(requestId);
+
+    private static void Remember(ConversationState saga, Guid requestId)
+    {
+        if (saga.SeenRequests.Contains(requestId)) return;
+        saga.SeenRequests.Add(requestId);
+        if (saga.SeenRequests.Count > SeenRequestsKept) saga.SeenRequests.RemoveAt(0);
+    }
+
+    private Task DeferIfEarly(ConsumeContext context)
+    {
+        if (context.SentTime is { } sent && Now - sent < _options.EarlyEventPatience)
+            throw new EarlyEventException($"{context.ReceiveContext.InputAddress}: an event of a request this conversation has not seen yet; retried until it is {_options.EarlyEventPatience} old");
+        return Task.CompletedTask;
+    }
+
     // A guard tripped: the requester hears InteractionFailed for the turn, and the saga is idle again.
     private async Task FailTurn(BehaviorContext<ConversationState> context, string reason, string message)
     {
@@ -562,7 +588,9 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         saga.ResultsDueAt = null;
     }
 
-    private static async Task RejectTurn(BehaviorContext<ConversationState, ConversationTurnRequested> context, string field, string problem) =>
+    private static async Task RejectTurn(BehaviorContext<ConversationState, ConversationTurnRequested> context, string field, string problem)
+    {
+        Remember(context.Saga, context.Message.RequestId);
         await context.Publish(new InteractionRejected
         {
             RequestId = context.Message.RequestId,
@@ -570,6 +598,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
             TurnId = context.Message.RequestId,
             Errors = [new ValidationProblem(field, problem)],
         });
+    }
 
     private static FunctionResultRejected Rejection(FunctionResultSubmitted message, string reason, string text) => new()
     {

@@ -66,6 +66,47 @@ public sealed class MultiTurnTests(ConversationFixture fixture) : ConversationTe
     }
 
     [Fact]
+    public async Task An_end_of_turn_that_overtakes_its_request_still_ends_that_turn()
+    {
+        // As when the saga's handling of a request is retried after a conflict while a fast rejection goes through.
+        var conversation = Guid.NewGuid();
+        await Fixture.Bus.Publish(new InteractionRejected
+        {
+            RequestId = conversation, ConversationId = conversation, TurnId = conversation, Errors = [new ValidationProblem("request", "rejected early")],
+        }, Ct);
+        await Fixture.Bus.Publish(new InteractionRequested
+        {
+            RequestId = conversation,
+            Request = ConversationFixture.Parse("""{"model":"gemini-3.5-flash","input":"Hello","labels":{"emulator_first_token_ms":"5000"}}"""),
+        }, Ct);
+
+        // The early rejection ended the turn: the saga is idle before the real answer, which then changes nothing.
+        await Fixture.WaitForStoredStateAsync(conversation, "Idle", Ct);
+        await Fixture.Events.TurnEndedAsync(conversation, conversation);
+        Assert.Null(await Fixture.StoredMemberAsync(conversation, "LastInteractionId"));
+    }
+
+    [Fact]
+    public async Task A_completion_that_overtakes_its_request_is_applied_once_the_request_arrives()
+    {
+        var conversation = Guid.NewGuid();
+        await Fixture.Bus.Publish(new InteractionCompleted
+        {
+            RequestId = conversation, ConversationId = conversation, TurnId = conversation, InteractionId = "v1_overtaking", Status = "completed",
+        }, Ct);
+        await Fixture.Bus.Publish(new InteractionRequested
+        {
+            RequestId = conversation,
+            Request = ConversationFixture.Parse("""{"model":"gemini-3.5-flash","input":"Hello","labels":{"emulator_first_token_ms":"5000"}}"""),
+        }, Ct);
+
+        await Fixture.WaitForStoredStateAsync(conversation, "Idle", Ct);
+        Assert.Equal("v1_overtaking", await Fixture.StoredMemberAsync(conversation, "LastInteractionId"));
+        await Fixture.Events.WaitAsync(conversation, e => e.Of<InteractionCompleted>().Count == 2, "the real completion too");
+        Assert.Equal("v1_overtaking", await Fixture.StoredMemberAsync(conversation, "LastInteractionId"));
+    }
+
+    [Fact]
     public async Task A_turn_for_an_unknown_conversation_is_rejected_unless_it_names_a_model()
     {
         var unknown = Guid.NewGuid();

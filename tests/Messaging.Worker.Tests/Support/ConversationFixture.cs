@@ -137,6 +137,17 @@ public sealed class ConversationFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>One top-level member of the conversation's stored state, as text (null when absent or null).</summary>
+    public async Task<string?> StoredMemberAsync(Guid conversationId, string member)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var select = new NpgsqlCommand($"SELECT state::json->>@member FROM {Table} WHERE correlation_id = @id", connection);
+        select.Parameters.AddWithValue("id", conversationId);
+        select.Parameters.AddWithValue("member", member);
+        return await select.ExecuteScalarAsync() as string;
+    }
+
     private async Task<string> DiagnoseAsync(Guid conversationId)
     {
         string state;
