@@ -24,4 +24,8 @@ public sealed record InteractionRequiresAction
 
     /// <summary>The calls to answer.</summary>
     public IReadOnlyList<FunctionCall> Calls { get; init; } = [];
+
+    /// <summary>Token usage of this interaction (API JSON), read with a GET when the stream did not report it; the saga sums it into the conversation's totals.</summary>
+    [JsonConverter(typeof(ApiJsonConverter))]
+    public JsonElement Usage { get; init; }
 }

@@ -46,7 +46,7 @@ public sealed class ConversationState : SagaStateMachineInstance, ISagaVersion, 
     /// <summary>Function-call rounds of the running turn.</summary>
     public int Rounds { get; set; }
 
-    /// <summary>Token usage summed over the conversation's completed interactions (the API's usage field names).</summary>
+    /// <summary>Token usage summed over every interaction of the conversation, function-call rounds included (the API's usage field names).</summary>
     public Dictionary<string, long> Usage { get; set; } = [];
 
     /// <summary>Stateless: every step of the conversation so far as a raw JSON array (user input, model steps, function results).</summary>

@@ -297,6 +297,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         var message = context.Message;
         if (!await IsRunningRequest(context, message.RequestId)) return;
         Touch(saga);
+        AddUsage(saga, message.Usage);
         saga.InteractionId = message.InteractionId;
         saga.Rounds++;
         saga.Awaiting = new AwaitedRound

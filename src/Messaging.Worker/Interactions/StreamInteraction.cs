@@ -379,9 +379,9 @@ public sealed class StreamInteractionHandler(
         var steps = new JsonArray();
         foreach (var step in relay.Steps) steps.Add(step.Json.DeepClone());
 
+        var usage = SumUsage(usages);
         if (status.HasOutput)
         {
-            var usage = SumUsage(usages);
             telemetry.TokensUsed(usage is null ? null : new Usage(usage), original.Model ?? original.Agent);
             await relay.PublishAsync(new InteractionCompleted
             {
@@ -394,12 +394,13 @@ public sealed class StreamInteractionHandler(
 
         if (status == InteractionStatus.RequiresAction)
         {
+            telemetry.TokensUsed(usage is null ? null : new Usage(usage), original.Model ?? original.Agent);
             var calls = hop.Steps.OfType<FunctionCallStep>()
                 .Select(c => new FunctionCall(c.Id, c.Name, ApiJson.ToElement(c.Json["arguments"] ?? new JsonObject()))).ToList();
             await relay.PublishAsync(new InteractionRequiresAction
             {
                 RequestId = relay.RequestId, ConversationId = relay.ConversationId, TurnId = relay.TurnId, InteractionId = relay.InteractionId,
-                Steps = ApiJson.ToElement(steps), Calls = calls,
+                Steps = ApiJson.ToElement(steps), Calls = calls, Usage = ApiJson.ToElement(usage),
             });
             foreach (var call in calls)
             {

@@ -37,6 +37,12 @@ public sealed class FunctionLoopTests(ConversationFixture fixture) : Conversatio
         Assert.Equal(rounds + 1, requests.Select(r => r.RequestId).Distinct().Count());
         Assert.Equal(requests[^1].RequestId, completed.RequestId);
 
+        // The conversation's usage totals count every interaction of the loop.
+        await Fixture.WaitForStoredStateAsync(conversation, "Idle", Ct);
+        var totals = JsonDocument.Parse((await Fixture.StoredMemberAsync(conversation, "Usage"))!).RootElement;
+        var expected = actions.Sum(a => a.Usage.GetProperty("total_tokens").GetInt64()) + completed.Usage.GetProperty("total_tokens").GetInt64();
+        Assert.Equal(expected, totals.GetProperty("total_tokens").GetInt64());
+
         var bodies = EmulatorBodies(tag);
         Assert.Equal(rounds + 1, bodies.Count);
         for (var round = 1; round <= rounds; round++)
