@@ -17,25 +17,8 @@ public sealed class BusEvents
     /// <summary>Waits for the request's final event (completed, failed, cancelled, rejected, or requires_action with every call).</summary>
     public Task<RequestEvents> FinishedAsync(Guid requestId) => WaitAsync(requestId, e => e.IsFinished, "a final event");
 
-    public async Task<RequestEvents> WaitAsync(Guid requestId, Func<RequestEvents, bool> condition, string what)
-    {
-        var events = For(requestId);
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            // Take the change signal before looking, so an event arriving in between is not missed.
-            var changed = events.NextChange;
-            if (condition(events)) return events;
-            try
-            {
-                await changed.WaitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"Request {requestId}: no {what} within {Patience}. Received: {events.Describe()}");
-            }
-        }
-    }
+    public Task<RequestEvents> WaitAsync(Guid requestId, Func<RequestEvents, bool> condition, string what) =>
+        For(requestId).UntilAsync(condition, Patience, () => Task.FromResult($"Request {requestId}: no {what} within {Patience}."));
 }
 
 public sealed class RequestEvents(Guid requestId)
@@ -91,6 +74,26 @@ public sealed class RequestEvents(Guid requestId)
     }
 
     public string Describe() => string.Join(", ", All.Select(m => m.GetType().Name));
+
+    /// <summary>Waits until <paramref name="condition"/> holds; after <paramref name="patience"/>, fails with what <paramref name="explain"/> says and what arrived.</summary>
+    public async Task<RequestEvents> UntilAsync(Func<RequestEvents, bool> condition, TimeSpan patience, Func<Task<string>> explain)
+    {
+        using var timeout = new CancellationTokenSource(patience);
+        while (true)
+        {
+            // Take the change signal before looking, so an event arriving in between is not missed.
+            var changed = NextChange;
+            if (condition(this)) return this;
+            try
+            {
+                await changed.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{await explain()} Received: {Describe()}");
+            }
+        }
+    }
 }
 
 /// <summary>

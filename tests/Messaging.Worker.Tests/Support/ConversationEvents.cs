@@ -18,25 +18,9 @@ public sealed class ConversationEvents
     public void Add(Guid conversationId, object message) => For(conversationId).Add(message);
 
     /// <summary>Waits until the conversation's messages satisfy <paramref name="condition"/>.</summary>
-    public async Task<RequestEvents> WaitAsync(Guid conversationId, Func<RequestEvents, bool> condition, string what)
-    {
-        var events = For(conversationId);
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var changed = events.NextChange;
-            if (condition(events)) return events;
-            try
-            {
-                await changed.WaitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                var diagnosis = Diagnose is null ? "" : await Diagnose(conversationId);
-                throw new TimeoutException($"Conversation {conversationId}: no {what} within {Patience}. Received: {events.Describe()}. {diagnosis}");
-            }
-        }
-    }
+    public Task<RequestEvents> WaitAsync(Guid conversationId, Func<RequestEvents, bool> condition, string what) =>
+        For(conversationId).UntilAsync(condition, Patience, async () =>
+            $"Conversation {conversationId}: no {what} within {Patience}. {(Diagnose is null ? "" : await Diagnose(conversationId))}");
 
     /// <summary>Waits for the turn's final event: completed, failed, cancelled or rejected, matched by turnId.</summary>
     public Task<RequestEvents> TurnEndedAsync(Guid conversationId, Guid turnId) => WaitAsync(conversationId, e => e.All.Any(m => m switch
