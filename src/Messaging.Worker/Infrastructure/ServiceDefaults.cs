@@ -20,9 +20,9 @@ public static class ServiceDefaults
     public const string ReadyPath = "/health/ready";
 
     /// <summary>
-    /// OpenTelemetry traces, metrics and logs (ASP.NET Core, HttpClient, runtime, MassTransit's own
-    /// <c>MassTransit</c> source and meter, and the worker's <see cref="WorkerTelemetry.Name"/>), exported over
-    /// OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; and the health-check service with a <c>live</c> check.
+    /// OpenTelemetry metrics (ASP.NET Core, HttpClient, runtime, MassTransit's <c>MassTransit</c> meter and the worker's
+    /// <see cref="WorkerTelemetry.Name"/>) always; traces (the same sources) and logs only when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, exported over OTLP; and the health-check service with a <c>live</c> check.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -38,25 +38,30 @@ public static class ServiceDefaults
                 ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
             },
         });
-        builder.Logging.AddOpenTelemetry(logging =>
-        {
-            logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
-        });
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
-            .WithTracing(tracing => tracing
-                .AddSource(DiagnosticHeaders.DefaultListenerName)
-                .AddSource(WorkerTelemetry.Name)
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation())
             .WithMetrics(metrics => metrics
                 .AddMeter(InstrumentationOptions.MeterName)
                 .AddMeter(WorkerTelemetry.Name)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) telemetry.UseOtlpExporter();
+        // Traces and OTel logs only where they go somewhere: recording an activity (with its tags) for every publish,
+        // consume and HTTP call costs CPU on the delta path, for nothing when no exporter is configured.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Logging.AddOpenTelemetry(logging =>
+            {
+                logging.IncludeFormattedMessage = true;
+                logging.IncludeScopes = true;
+            });
+            telemetry.WithTracing(tracing => tracing
+                    .AddSource(DiagnosticHeaders.DefaultListenerName)
+                    .AddSource(WorkerTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
+                    .AddHttpClientInstrumentation())
+                .UseOtlpExporter();
+        }
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         return builder;
