@@ -24,14 +24,8 @@ internal static class RawRabbit
     /// <summary>Publishes <paramref name="count"/> messages as fast as confirms allow; returns messages/s delivered to the consumer.</summary>
     public static async Task<double> ThroughputAsync(Uri url, string queue, int count, int prefetch, bool persistent)
     {
-        var factory = new ConnectionFactory { Uri = url };
-        await using var publisherConnection = await factory.CreateConnectionAsync();
-        await using var consumerConnection = await factory.CreateConnectionAsync();
-        await using var publisher = await publisherConnection.CreateChannelAsync(new CreateChannelOptions(true, true));
-        await using var consumerChannel = await consumerConnection.CreateChannelAsync();
-        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
-        await publisher.QueuePurgeAsync(queue);
-        await consumerChannel.BasicQosAsync(0, (ushort)prefetch, false);
+        await using var link = await Link.OpenAsync(url, queue, prefetch);
+        var (publisher, consumerChannel) = (link.Publisher, link.Consumer);
 
         var received = 0;
         var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -65,14 +59,8 @@ internal static class RawRabbit
     /// <summary>Publishes at <paramref name="rate"/> messages/s for <paramref name="duration"/>; returns the publish → receipt latencies in ms.</summary>
     public static async Task<double[]> LatencyAsync(Uri url, string queue, int rate, TimeSpan duration, int prefetch, bool persistent)
     {
-        var factory = new ConnectionFactory { Uri = url };
-        await using var publisherConnection = await factory.CreateConnectionAsync();
-        await using var consumerConnection = await factory.CreateConnectionAsync();
-        await using var publisher = await publisherConnection.CreateChannelAsync(new CreateChannelOptions(true, true));
-        await using var consumerChannel = await consumerConnection.CreateChannelAsync();
-        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
-        await publisher.QueuePurgeAsync(queue);
-        await consumerChannel.BasicQosAsync(0, (ushort)prefetch, false);
+        await using var link = await Link.OpenAsync(url, queue, prefetch);
+        var (publisher, consumerChannel) = (link.Publisher, link.Consumer);
 
         var total = (int)(rate * duration.TotalSeconds);
         var latencies = new double[total];
@@ -130,5 +118,45 @@ internal static class RawRabbit
         }
         await channel.QueueDeleteAsync(queue);
         return times;
+    }
+
+    /// <summary>A publisher (confirms on) and a consumer, each on its own connection, around one empty durable queue.</summary>
+    private sealed class Link : IAsyncDisposable
+    {
+        private readonly IConnection _publisherConnection;
+        private readonly IConnection _consumerConnection;
+
+        private Link(IConnection publisherConnection, IConnection consumerConnection, IChannel publisher, IChannel consumer)
+        {
+            _publisherConnection = publisherConnection;
+            _consumerConnection = consumerConnection;
+            Publisher = publisher;
+            Consumer = consumer;
+        }
+
+        public IChannel Publisher { get; }
+
+        public IChannel Consumer { get; }
+
+        public static async Task<Link> OpenAsync(Uri url, string queue, int prefetch)
+        {
+            var factory = new ConnectionFactory { Uri = url };
+            var publisherConnection = await factory.CreateConnectionAsync();
+            var consumerConnection = await factory.CreateConnectionAsync();
+            var publisher = await publisherConnection.CreateChannelAsync(new CreateChannelOptions(true, true));
+            var consumer = await consumerConnection.CreateChannelAsync();
+            await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+            await publisher.QueuePurgeAsync(queue);
+            await consumer.BasicQosAsync(0, (ushort)prefetch, false);
+            return new Link(publisherConnection, consumerConnection, publisher, consumer);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Publisher.DisposeAsync();
+            await Consumer.DisposeAsync();
+            await _publisherConnection.DisposeAsync();
+            await _consumerConnection.DisposeAsync();
+        }
     }
 }

@@ -22,7 +22,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     {
         if (Environment.GetEnvironmentVariable("POSTGRES_CONNECTION_STRING") is { Length: > 0 } connectionString)
             return new PostgresDatabase(connectionString, null);
-        if (DockerAnswers())
+        if (DockerEngine.Answers())
         {
             var container = new PostgreSqlBuilder("postgres:16-alpine").Build();
             await container.StartAsync();
@@ -32,9 +32,6 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             "No PostgreSQL for the saga store tests: set POSTGRES_CONNECTION_STRING (run `export POSTGRES_CONNECTION_STRING=$(infra/start-postgres.sh)`, " +
             "as infra/test.sh does) or provide a Docker engine for Testcontainers.");
     }
-
-    private static bool DockerAnswers() =>
-        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } || File.Exists("/var/run/docker.sock");
 
     public async ValueTask DisposeAsync()
     {

@@ -21,7 +21,7 @@ internal sealed class RabbitMqBroker : IAsyncDisposable
     public static async Task<RabbitMqBroker> StartAsync()
     {
         if (Environment.GetEnvironmentVariable("RABBITMQ_URL") is { Length: > 0 } url) return new RabbitMqBroker(new Uri(url), null);
-        if (DockerAnswers())
+        if (DockerEngine.Answers())
         {
             var container = new RabbitMqBuilder("rabbitmq:3.13-management").Build();
             await container.StartAsync();
@@ -31,9 +31,6 @@ internal sealed class RabbitMqBroker : IAsyncDisposable
             "No RabbitMQ for the worker tests: set RABBITMQ_URL (run `export RABBITMQ_URL=$(infra/start-rabbitmq.sh)`, as infra/test.sh does) " +
             "or provide a Docker engine for Testcontainers.");
     }
-
-    private static bool DockerAnswers() =>
-        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } || File.Exists("/var/run/docker.sock");
 
     public async ValueTask DisposeAsync()
     {
