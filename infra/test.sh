@@ -133,6 +133,13 @@ else
   tail -n 30 "$log_dir/bench-quick.log"; say "the benchmark smoke test failed (see $log_dir/bench-quick.log)"; failed=$((failed + 1))
 fi
 
+# Repeat every failed .NET test with the start of its message here, next to the summary, so a
+# log that keeps only its tail still says what failed.
+if [ "$d_failed" -gt 0 ]; then
+  say "failed .NET tests:"
+  awk '/^[[:space:]]*failed [^:]/ {n=12} n>0 {print; n--}' "$dotnet_out"
+fi
+
 summary="Tests: $passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"

@@ -2,6 +2,7 @@ using MassTransit;
 using Messaging.Interactions;
 using Messaging.Worker.Conversations;
 using Messaging.Worker.Interactions;
+using Messaging.Worker.Publishing;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Infrastructure;
@@ -27,6 +28,7 @@ public static class MessagingBusExtensions
         services.AddInteractionsClient();
         services.AddWorkerMediator();
         services.AddSingleton<InFlightInteractions>();
+        AddStreamEventPublisher(services, configuration);
         services.AddSingleton<WorkerTelemetry>();
         services.AddMetrics();
         return services.AddMessagingBus(configuration, x =>
@@ -41,6 +43,22 @@ public static class MessagingBusExtensions
             bus.ReceiveEndpoint(new TemporaryEndpointDefinition("interaction-control"),
                 e => e.ConfigureConsumer<CancelInteractionConsumer>(context));
         });
+    }
+
+    /// <summary>How the worker publishes a stream's events: straight to RabbitMQ when it can (<see cref="WorkerOptions.DirectPublishing"/>), else through MassTransit.</summary>
+    private static void AddStreamEventPublisher(IServiceCollection services, IConfiguration configuration)
+    {
+        var rabbitMq = configuration.GetSection(BusOptions.SectionName).Get<BusOptions>()?.RabbitMqUrl is not null;
+        var direct = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>()?.DirectPublishing ?? true;
+        if (rabbitMq && direct)
+        {
+            // A singleton (one connection per replica); never a scoped factory, whose scope would dispose it.
+            services.AddSingleton<IStreamEventPublisher, RabbitMqStreamEventPublisher>();
+        }
+        else
+        {
+            services.AddScoped<IStreamEventPublisher, MassTransitStreamEventPublisher>();
+        }
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using MassTransit;
 using Messaging.Contracts;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Models.Deltas;
@@ -25,10 +24,9 @@ namespace Messaging.Worker.Interactions;
 /// </para>
 /// </summary>
 internal sealed class InteractionRelay(
-    IPublishEndpoint publish, WorkerTelemetry telemetry, Guid requestId, Guid conversationId, Guid turnId, CancellationToken publishToken,
+    IStreamEventPublisher publisher, WorkerTelemetry telemetry, Guid requestId, Guid conversationId, Guid turnId, CancellationToken publishToken,
     TimeSpan coalescingWindow = default, DeltaDeliveryMode deliveryMode = DeltaDeliveryMode.Persistent)
 {
-    private static readonly Action<PublishContext<Contracts.StepDelta>> Transient = static context => context.Durable = false;
     private readonly long _windowTicks = (long)(coalescingWindow.TotalSeconds * Stopwatch.Frequency);
     private PendingDelta? _pending;
     private long _lastDeltaPublish;
@@ -57,7 +55,7 @@ internal sealed class InteractionRelay(
     public async Task PublishAsync<T>(T message) where T : class
     {
         await FlushDeltasAsync();
-        await publish.Publish(message, publishToken);
+        await publisher.PublishAsync(message, true, publishToken);
     }
 
     /// <summary>
@@ -121,8 +119,7 @@ internal sealed class InteractionRelay(
             Index = pending.Index, Sequence = pending.First, LastSequence = pending.Last, EventId = pending.EventId,
             Delta = ApiJson.ToElement(pending.Delta()), Text = pending.Text,
         };
-        if (deliveryMode == DeltaDeliveryMode.Transient) await publish.Publish(message, Transient, publishToken);
-        else await publish.Publish(message, publishToken);
+        await publisher.PublishAsync(message, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
         for (var i = 0; i < pending.Count; i++) telemetry.DeltaPublished(pending.Type);
     }
 
@@ -138,12 +135,12 @@ internal sealed class InteractionRelay(
         }
         Started = true;
         _status = created.Status.Value;
-        await publish.Publish(new InteractionStarted
+        await publisher.PublishAsync(new InteractionStarted
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
             Model = created.Model, Agent = created.Agent, Status = created.Status.Value, Created = created.Created,
             EnvironmentId = created.EnvironmentId,
-        }, publishToken);
+        }, true, publishToken);
     }
 
     /// <summary>Publishes <see cref="InteractionStatusChanged"/> when <paramref name="status"/> differs from the last one published.</summary>
@@ -152,10 +149,10 @@ internal sealed class InteractionRelay(
         if (string.IsNullOrEmpty(status) || status == _status) return;
         await FlushDeltasAsync();
         _status = status;
-        await publish.Publish(new InteractionStatusChanged
+        await publisher.PublishAsync(new InteractionStatusChanged
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId, Status = status,
-        }, publishToken);
+        }, true, publishToken);
     }
 
     /// <summary>Applies <paramref name="evt"/> to <paramref name="hop"/> and publishes what it means.</summary>
@@ -207,11 +204,11 @@ internal sealed class InteractionRelay(
     }
 
     private Task PublishStepStartedAsync(int index, JsonNode? step) =>
-        publish.Publish(new StepStarted
+        publisher.PublishAsync(new StepStarted
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Step = ApiJson.ToElement(step),
-        }, publishToken);
+        }, true, publishToken);
 
     private async Task HoldDeltaAsync(StepDeltaEvent evt)
     {
@@ -226,10 +223,10 @@ internal sealed class InteractionRelay(
     private async Task PublishStepCompletedAsync(int index, Step step, JsonNode? usage)
     {
         _completedIndexes.Add(index);
-        await publish.Publish(new StepCompleted
+        await publisher.PublishAsync(new StepCompleted
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Step = ApiJson.ToElement(step.Json), Usage = ApiJson.ToElement(usage),
-        }, publishToken);
+        }, true, publishToken);
     }
 }

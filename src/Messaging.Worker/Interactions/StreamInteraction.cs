@@ -209,7 +209,7 @@ public sealed class StreamInteractionValidator : AbstractValidator<StreamInterac
 /// </summary>
 public sealed class StreamInteractionHandler(
     IInteractionsClient client,
-    IPublishEndpoint publishEndpoint,
+    IStreamEventPublisher publisher,
     InFlightInteractions inFlight,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
@@ -232,7 +232,7 @@ public sealed class StreamInteractionHandler(
         activity?.SetTag("messaging.request_id", command.RequestId);
         activity?.SetTag("gen_ai.request.model", body.Model ?? body.Agent);
         using var entry = inFlight.Start(command.RequestId, conversationId, turnId, background, cancellationToken);
-        var relay = new InteractionRelay(publishEndpoint, telemetry, command.RequestId, conversationId, turnId, cancellationToken,
+        var relay = new InteractionRelay(publisher, telemetry, command.RequestId, conversationId, turnId, cancellationToken,
             _options.DeltaCoalescingWindow, _options.DeltaDeliveryMode);
         telemetry.StreamsInFlight(1);
         try

@@ -14,7 +14,8 @@ namespace Messaging.Worker.Tests.Support;
 /// Workers with different delta settings side by side, each on its own prefix with its own downstream test bus
 /// (ordered delivery), so a test picks the setting by picking the lane: <see cref="Off"/> (window zero: one
 /// message per API delta) and <see cref="Wide"/> (a window long enough that a fast stream's deltas always
-/// merge, transient delta delivery).
+/// merge, transient delta delivery), and <see cref="ThroughMassTransit"/> (as <see cref="Off"/>, but the worker
+/// publishes through MassTransit's pipeline instead of directly with RabbitMQ.Client).
 /// </summary>
 public sealed class CoalescingFixture : IAsyncLifetime
 {
@@ -26,6 +27,10 @@ public sealed class CoalescingFixture : IAsyncLifetime
 
     public CoalescingLane Wide { get; private set; } = null!;
 
+    public CoalescingLane ThroughMassTransit { get; private set; } = null!;
+
+    public Uri BrokerUrl => _broker!.Url;
+
     public async ValueTask InitializeAsync()
     {
         _broker = await RabbitMqBroker.StartAsync();
@@ -35,12 +40,17 @@ public sealed class CoalescingFixture : IAsyncLifetime
         {
             ["Worker:DeltaCoalescingWindow"] = "00:00:02", ["Worker:DeltaDeliveryMode"] = "Transient",
         });
+        ThroughMassTransit = await CoalescingLane.StartAsync(_broker.Url, Emulator, new()
+        {
+            ["Worker:DeltaCoalescingWindow"] = "00:00:00", ["Worker:DirectPublishing"] = "false",
+        });
     }
 
     public async ValueTask DisposeAsync()
     {
         if (Off is not null) await Off.DisposeAsync();
         if (Wide is not null) await Wide.DisposeAsync();
+        if (ThroughMassTransit is not null) await ThroughMassTransit.DisposeAsync();
         if (Emulator is not null) await Emulator.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
     }

@@ -1,0 +1,63 @@
+using System.Text;
+using System.Text.Json;
+using Messaging.Contracts;
+using Messaging.Worker.Tests.Support;
+using RabbitMQ.Client;
+
+namespace Messaging.Worker.Tests.Publishing;
+
+/// <summary>
+/// The worker's two ways of publishing a stream (straight with RabbitMQ.Client, the default; or through MassTransit)
+/// put the same events on the bus, and the direct one marks them as MassTransit would.
+/// </summary>
+public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFixture<CoalescingFixture>
+{
+    private const string Request = """{"model":"gemini-3.5-flash","input":"Explain how AI works","labels":{"emulator_chunks":"12"}}""";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Direct_and_MassTransit_publishing_deliver_the_same_stream()
+    {
+        var direct = await fixture.Off.RunAsync(Request, Ct);
+        var throughMassTransit = await fixture.ThroughMassTransit.RunAsync(Request, Ct);
+
+        StreamAssert.WellFormed(direct);
+        StreamAssert.WellFormed(throughMassTransit);
+        Assert.Equal(throughMassTransit.All.Select(m => m.GetType().Name), direct.All.Select(m => m.GetType().Name));
+        Assert.Equal(StreamAssert.StreamedText(throughMassTransit), StreamAssert.StreamedText(direct));
+        Assert.Equal(throughMassTransit.Single<InteractionCompleted>().OutputText, direct.Single<InteractionCompleted>().OutputText);
+    }
+
+    [Fact]
+    public async Task Directly_published_events_carry_the_envelope_content_type_a_message_id_and_their_delivery_mode()
+    {
+        var lane = fixture.Wide; // transient deltas
+        await using var connection = await new ConnectionFactory { Uri = fixture.BrokerUrl }.CreateConnectionAsync(Ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: Ct)).QueueName;
+        foreach (var type in new[] { nameof(StepDelta), nameof(StepCompleted), nameof(InteractionCompleted) })
+        {
+            var exchange = $"{lane.Prefix}Messaging.Contracts:{type}";
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: Ct);
+            await channel.QueueBindAsync(queue, exchange, "", cancellationToken: Ct);
+        }
+
+        var events = await lane.RunAsync(Request, Ct);
+
+        var seen = new Dictionary<string, List<IReadOnlyBasicProperties>>();
+        while (await channel.BasicGetAsync(queue, autoAck: true, Ct) is { } got)
+        {
+            using var envelope = JsonDocument.Parse(Encoding.UTF8.GetString(got.Body.Span));
+            if (envelope.RootElement.GetProperty("message").GetProperty("requestId").GetGuid() != events.RequestId) continue;
+            var type = envelope.RootElement.GetProperty("messageType")[0].GetString()!.Split(':')[^1];
+            (seen.TryGetValue(type, out var list) ? list : seen[type] = []).Add(got.BasicProperties);
+            Assert.Equal(got.BasicProperties.MessageId, envelope.RootElement.GetProperty("messageId").GetString());
+        }
+
+        Assert.Equal(events.Of<StepDelta>().Count, seen[nameof(StepDelta)].Count);
+        Assert.All(seen.Values.SelectMany(p => p), p => Assert.Equal("application/vnd.masstransit+json", p.ContentType));
+        Assert.All(seen[nameof(StepDelta)], p => Assert.Equal(DeliveryModes.Transient, p.DeliveryMode));
+        Assert.All(seen[nameof(StepCompleted)].Concat(seen[nameof(InteractionCompleted)]), p => Assert.Equal(DeliveryModes.Persistent, p.DeliveryMode));
+    }
+}
