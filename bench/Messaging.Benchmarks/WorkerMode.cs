@@ -7,7 +7,7 @@ namespace Messaging.Benchmarks;
 
 /// <summary>
 /// A worker replica in its own process, built exactly as the worker's Program.cs builds it (same calls,
-/// Server GC as the worker's runtimeconfig), plus a line of statistics on stdout every 250 ms that
+/// workstation GC as the worker's runtimeconfig), plus a line of statistics on stdout every 250 ms that
 /// only the process itself can see: GC heap, requests handled, streams in flight, deltas published.
 /// Settings come from the environment (<c>Bus__RabbitMqUrl</c>, <c>Worker__…</c>), as for the real worker.
 /// </summary>

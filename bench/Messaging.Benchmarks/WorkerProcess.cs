@@ -29,8 +29,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
         };
         if (Path.GetFileNameWithoutExtension(self) == "dotnet") info.ArgumentList.Add(Assembly.GetExecutingAssembly().Location);
         info.ArgumentList.Add("worker");
-        // As the worker's own runtimeconfig: Server GC.
-        info.Environment["DOTNET_gcServer"] = "1";
+        // As the worker's own runtimeconfig: workstation GC (this process runs the benchmark's runtimeconfig).
+        info.Environment["DOTNET_gcServer"] = "0";
+        info.Environment["DOTNET_gcConcurrent"] = "1";
         info.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning";
