@@ -43,7 +43,8 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         Event(() => Failed, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
         Event(() => Cancelled, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
         Event(() => Rejected, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
-        Event(() => CancelRequested, e => { e.CorrelateById(c => c.Message.ConversationId ?? Guid.Empty); e.OnMissingInstance(m => m.Discard()); });
+        // A cancel can overtake the request too (published as soon as its requester saw the stream begin).
+        Event(() => CancelRequested, e => { e.CorrelateById(c => c.Message.ConversationId ?? Guid.Empty); e.OnMissingInstance(m => m.ExecuteAsync(DeferIfEarly)); });
         Event(() => Due, e => { e.CorrelateById(c => c.Message.ConversationId); e.OnMissingInstance(m => m.Discard()); });
         Event(() => ResultSubmitted, e =>
         {
@@ -286,8 +287,8 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         Touch(saga);
         saga.InteractionId = context.Message.InteractionId;
         if (!saga.CancelRequested) return;
-        // The cancel reached the replicas before any held this request: send it again now that one does.
-        saga.CancelRequested = false;
+        // The cancel may have reached the replicas before any held this request: send it again now that one does. The
+        // mark stays until the turn ends: if the stream ends requires_action first, the saga ends the turn itself.
         await context.Publish(new CancelInteraction { ConversationId = saga.CorrelationId, RequestId = saga.RequestId });
     }
 
@@ -306,6 +307,17 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
             Steps = message.Steps.ValueKind == JsonValueKind.Array ? ConversationRequests.Raw(message.Steps) : "[]",
             Calls = message.Calls.Select(c => new AwaitedCall { CallId = c.CallId, Name = c.Name }).ToList(),
         };
+        if (saga.CancelRequested)
+        {
+            // The cancel came while the stream was ending: no replica holds it any more, so the saga ends the turn.
+            await RejectEarlyResults(context, message.InteractionId, "the turn was cancelled before this result could be used");
+            await context.Publish(new InteractionCancelled
+            {
+                RequestId = saga.RequestId ?? Guid.Empty, ConversationId = saga.CorrelationId, TurnId = saga.TurnId ?? Guid.Empty, InteractionId = message.InteractionId,
+            });
+            await EndTurn(context);
+            return;
+        }
         var refusal = message.Calls.Count == 0
             ? ("unsupported_action", $"interaction {message.InteractionId} requires an action that is not a function call; the saga can only answer function calls")
             : saga.Rounds > _options.MaxFunctionRounds
@@ -314,15 +326,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
         if (refusal is { } refused)
         {
             // Results already in for the refused round are not used: their executors hear so.
-            foreach (var early in saga.EarlyResults.Where(r => r.InteractionId == message.InteractionId).ToList())
-            {
-                saga.EarlyResults.Remove(early);
-                await context.Publish(new FunctionResultRejected
-                {
-                    ConversationId = saga.CorrelationId, InteractionId = early.InteractionId, CallId = early.CallId, Reason = "late",
-                    Message = $"the turn failed ({refused.Reason}) before this result could be used",
-                });
-            }
+            await RejectEarlyResults(context, message.InteractionId, $"the turn failed ({refused.Reason}) before this result could be used");
             await FailTurn(context, refused.Reason, refused.Message);
             return;
         }
@@ -465,9 +469,25 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
             });
             await EndTurn(context);
         }
-        else if (saga.InteractionId is null)
+        else
         {
-            saga.CancelRequested = true; // the worker that picks the request up may not have seen the cancel
+            // The replica holding the stream stops it (InteractionCancelled ends the turn). Until then the mark covers
+            // the races: no replica holds the request yet (OnStarted sends the cancel again), or the stream already
+            // ended requires_action and the saga has not handled that yet (OnRequiresAction ends the turn).
+            saga.CancelRequested = true;
+        }
+    }
+
+    private static async Task RejectEarlyResults(BehaviorContext<ConversationState> context, string interactionId, string why)
+    {
+        var saga = context.Saga;
+        foreach (var early in saga.EarlyResults.Where(r => r.InteractionId == interactionId).ToList())
+        {
+            saga.EarlyResults.Remove(early);
+            await context.Publish(new FunctionResultRejected
+            {
+                ConversationId = saga.CorrelationId, InteractionId = early.InteractionId, CallId = early.CallId, Reason = "late", Message = why,
+            });
         }
     }
 
