@@ -1,11 +1,24 @@
 namespace Messaging.Worker.Interactions;
 
-/// <summary>
-/// Puts one stream's events on the bus. The returned task ends once the broker holds the message (publisher
-/// confirms on RabbitMQ), so a caller that awaits each publish before the next keeps the stream's order.
-/// </summary>
+/// <summary>Puts streams' events on the bus: each stream publishes through a lane of its own.</summary>
 public interface IStreamEventPublisher
 {
-    /// <summary>Publishes <paramref name="message"/>; <paramref name="persistent"/> false lets the broker keep it in memory only.</summary>
-    Task PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class;
+    /// <summary>A lane for one stream's events; use it from one flow at a time (the relay awaits each call).</summary>
+    IStreamEventLane OpenLane();
+}
+
+/// <summary>
+/// One stream's events, in order: a message handed to <see cref="PublishAsync"/> reaches the broker after every
+/// message handed over before it, without waiting for their confirms; <see cref="ConfirmAsync"/> waits for those.
+/// </summary>
+public interface IStreamEventLane
+{
+    /// <summary>
+    /// Hands <paramref name="message"/> over (<paramref name="persistent"/> false lets the broker keep it in memory
+    /// only); when the task ends the message's place in the stream's order is fixed, not necessarily confirmed.
+    /// </summary>
+    ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class;
+
+    /// <summary>Ends when the broker has confirmed every message handed over so far (resending what a lost connection dropped).</summary>
+    Task ConfirmAsync(CancellationToken cancellationToken);
 }

@@ -10,21 +10,21 @@ using Messaging.Worker.Infrastructure;
 namespace Messaging.Worker.Interactions;
 
 /// <summary>
-/// Relays one request's API events onto the bus, in order: each publish is awaited (with publisher
-/// confirms on RabbitMQ) before the next, so the broker holds a stream's events in the order they
-/// happened. Across continuation hops, step indexes and delta sequences continue where the previous
-/// hop stopped, so they stay unique and gapless for the whole request.
+/// Relays one request's API events onto the bus, in order, through the request's own publishing lane
+/// (<see cref="IStreamEventLane"/>): the broker holds a stream's events in the order they happened, and
+/// the request's message is acknowledged only after <see cref="ConfirmAsync"/>. Across continuation hops,
+/// step indexes and delta sequences continue where the previous hop stopped, so they stay unique and
+/// gapless for the whole request.
 /// <para>
 /// Deltas are coalesced (<see cref="WorkerOptions.DeltaCoalescingWindow"/>): a delta is held while the stream
 /// already has the next event buffered, and goes out when the stream runs dry, when the next event cannot
 /// merge with it, or — if the last delta message left less than a window ago — when the window ends. So an
-/// idle stream's delta leaves at once, a fast one sends at most one message per window (and never waits
-/// on a confirm with deltas piling up one message each), and every other event flushes the held deltas
-/// first: order and gapless sequence ranges are kept.
+/// idle stream's delta leaves at once, a fast one sends at most one message per window, and every other
+/// event flushes the held deltas first: order and gapless sequence ranges are kept.
 /// </para>
 /// </summary>
 internal sealed class InteractionRelay(
-    IStreamEventPublisher publisher, WorkerTelemetry telemetry, Guid requestId, Guid conversationId, Guid turnId, CancellationToken publishToken,
+    IStreamEventLane lane, WorkerTelemetry telemetry, Guid requestId, Guid conversationId, Guid turnId, CancellationToken publishToken,
     TimeSpan coalescingWindow = default, DeltaDeliveryMode deliveryMode = DeltaDeliveryMode.Persistent)
 {
     private readonly long _windowTicks = (long)(coalescingWindow.TotalSeconds * Stopwatch.Frequency);
@@ -51,11 +51,18 @@ internal sealed class InteractionRelay(
 
     public bool Started { get; private set; }
 
-    /// <summary>Publishes any event of this request, after the deltas held; it is on the broker when the task ends.</summary>
+    /// <summary>Publishes any event of this request, after the deltas held (see <see cref="ConfirmAsync"/> for when it is on the broker).</summary>
     public async Task PublishAsync<T>(T message) where T : class
     {
         await FlushDeltasAsync();
-        await publisher.PublishAsync(message, true, publishToken);
+        await lane.PublishAsync(message, true, publishToken);
+    }
+
+    /// <summary>Publishes the deltas held and ends when the broker has confirmed every event of this request so far.</summary>
+    public async Task ConfirmAsync()
+    {
+        await FlushDeltasAsync();
+        await lane.ConfirmAsync(publishToken);
     }
 
     /// <summary>
@@ -119,7 +126,7 @@ internal sealed class InteractionRelay(
             Index = pending.Index, Sequence = pending.First, LastSequence = pending.Last, EventId = pending.EventId,
             Delta = ApiJson.ToElement(pending.Delta()), Text = pending.Text,
         };
-        await publisher.PublishAsync(message, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
+        await lane.PublishAsync(message, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
         for (var i = 0; i < pending.Count; i++) telemetry.DeltaPublished(pending.Type);
     }
 
@@ -135,7 +142,7 @@ internal sealed class InteractionRelay(
         }
         Started = true;
         _status = created.Status.Value;
-        await publisher.PublishAsync(new InteractionStarted
+        await lane.PublishAsync(new InteractionStarted
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
             Model = created.Model, Agent = created.Agent, Status = created.Status.Value, Created = created.Created,
@@ -149,7 +156,7 @@ internal sealed class InteractionRelay(
         if (string.IsNullOrEmpty(status) || status == _status) return;
         await FlushDeltasAsync();
         _status = status;
-        await publisher.PublishAsync(new InteractionStatusChanged
+        await lane.PublishAsync(new InteractionStatusChanged
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId, Status = status,
         }, true, publishToken);
@@ -203,8 +210,8 @@ internal sealed class InteractionRelay(
         _completedIndexes.Clear();
     }
 
-    private Task PublishStepStartedAsync(int index, JsonNode? step) =>
-        publisher.PublishAsync(new StepStarted
+    private ValueTask PublishStepStartedAsync(int index, JsonNode? step) =>
+        lane.PublishAsync(new StepStarted
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Step = ApiJson.ToElement(step),
@@ -223,7 +230,7 @@ internal sealed class InteractionRelay(
     private async Task PublishStepCompletedAsync(int index, Step step, JsonNode? usage)
     {
         _completedIndexes.Add(index);
-        await publisher.PublishAsync(new StepCompleted
+        await lane.PublishAsync(new StepCompleted
         {
             RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Step = ApiJson.ToElement(step.Json), Usage = ApiJson.ToElement(usage),

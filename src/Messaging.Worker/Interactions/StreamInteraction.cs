@@ -232,12 +232,13 @@ public sealed class StreamInteractionHandler(
         activity?.SetTag("messaging.request_id", command.RequestId);
         activity?.SetTag("gen_ai.request.model", body.Model ?? body.Agent);
         using var entry = inFlight.Start(command.RequestId, conversationId, turnId, background, cancellationToken);
-        var relay = new InteractionRelay(publisher, telemetry, command.RequestId, conversationId, turnId, cancellationToken,
+        var relay = new InteractionRelay(publisher.OpenLane(), telemetry, command.RequestId, conversationId, turnId, cancellationToken,
             _options.DeltaCoalescingWindow, _options.DeltaDeliveryMode);
         telemetry.StreamsInFlight(1);
         try
         {
             var outcome = await RunAsync(body, relay, entry, cancellationToken);
+            await relay.ConfirmAsync(); // every event on the broker before the request is acknowledged
             activity?.SetTag("messaging.outcome", outcome.ToString());
             telemetry.Outcome(outcome.ToString().ToLowerInvariant());
             return outcome;

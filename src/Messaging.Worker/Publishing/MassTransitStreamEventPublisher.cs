@@ -5,12 +5,19 @@ namespace Messaging.Worker.Publishing;
 
 /// <summary>
 /// Publishes a stream's events through MassTransit's own pipeline (the consumer's publish endpoint): the path for
-/// the in-memory transport, and for RabbitMQ when <c>Worker:DirectPublishing</c> is off.
+/// the in-memory transport, and for RabbitMQ when <c>Worker:DirectPublishing</c> is off. Each publish is awaited
+/// (confirmed on RabbitMQ) before the next, which is what keeps the order here: MassTransit does not promise order
+/// between publishes in flight.
 /// </summary>
-internal sealed class MassTransitStreamEventPublisher(IPublishEndpoint publish) : IStreamEventPublisher
+internal sealed class MassTransitStreamEventPublisher(IPublishEndpoint publish) : IStreamEventPublisher, IStreamEventLane
 {
-    public Task PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class =>
-        persistent
-            ? publish.Publish(message, cancellationToken)
-            : publish.Publish(message, static (PublishContext<T> context) => context.Durable = false, cancellationToken);
+    public IStreamEventLane OpenLane() => this;
+
+    public async ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class
+    {
+        if (persistent) await publish.Publish(message, cancellationToken);
+        else await publish.Publish(message, static (PublishContext<T> context) => context.Durable = false, cancellationToken);
+    }
+
+    public Task ConfirmAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,7 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Messaging.Contracts;
+using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Publishing;
 using Messaging.Worker.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
 namespace Messaging.Worker.Tests.Publishing;
@@ -59,5 +63,45 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
         Assert.All(seen.Values.SelectMany(p => p), p => Assert.Equal("application/vnd.masstransit+json", p.ContentType));
         Assert.All(seen[nameof(StepDelta)], p => Assert.Equal(DeliveryModes.Transient, p.DeliveryMode));
         Assert.All(seen[nameof(StepCompleted)].Concat(seen[nameof(InteractionCompleted)]), p => Assert.Equal(DeliveryModes.Persistent, p.DeliveryMode));
+    }
+
+    [Fact]
+    public async Task Pipelined_lanes_keep_each_streams_order_while_many_share_the_channels()
+    {
+        const int Streams = 40, PerStream = 150;
+        var lane = fixture.Off;
+        await using var connection = await new ConnectionFactory { Uri = fixture.BrokerUrl }.CreateConnectionAsync(Ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
+        var exchange = $"{lane.Prefix}Messaging.Contracts:{nameof(StepDelta)}";
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: Ct);
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: Ct)).QueueName;
+        await channel.QueueBindAsync(queue, exchange, "", cancellationToken: Ct);
+        await using var publisher = new RabbitMqStreamEventPublisher(Options.Create(new BusOptions { RabbitMqUrl = fixture.BrokerUrl }), lane.Bus,
+            NullLogger<RabbitMqStreamEventPublisher>.Instance);
+
+        var streams = Enumerable.Range(0, Streams).Select(_ => Guid.NewGuid()).ToList();
+        await Task.WhenAll(streams.Select(id => Task.Run(async () =>
+        {
+            var stream = publisher.OpenLane();
+            for (var sequence = 1; sequence <= PerStream; sequence++)
+            {
+                await stream.PublishAsync(new StepDelta
+                {
+                    RequestId = id, ConversationId = id, TurnId = id, InteractionId = "v1_order", Sequence = sequence, LastSequence = sequence,
+                    Delta = JsonDocument.Parse("""{"type":"text","text":"x"}""").RootElement.Clone(), Text = "x",
+                }, persistent: sequence % 2 == 0, Ct);
+            }
+            await stream.ConfirmAsync(Ct);
+        }, Ct)));
+
+        var seen = streams.ToDictionary(id => id, _ => new List<long>());
+        while (seen.Values.Sum(s => s.Count) < Streams * PerStream && await channel.BasicGetAsync(queue, autoAck: true, Ct) is { } got)
+        {
+            using var envelope = JsonDocument.Parse(got.Body);
+            var message = envelope.RootElement.GetProperty("message");
+            seen[message.GetProperty("requestId").GetGuid()].Add(message.GetProperty("sequence").GetInt64());
+        }
+
+        Assert.All(seen.Values, sequences => Assert.Equal(Enumerable.Range(1, PerStream).Select(i => (long)i), sequences));
     }
 }

@@ -170,11 +170,12 @@ public sealed class ConversationFixture : IAsyncLifetime
     }
 
     /// <summary>Publishes a request that starts a conversation; its requestId is the conversation and the turn.</summary>
-    public async Task<Guid> StartAsync(string request, CancellationToken cancellationToken)
+    /// <summary>Publishes the first request of a new conversation (whose id is the request's, <paramref name="requestId"/> or a new one).</summary>
+    public async Task<Guid> StartAsync(string request, CancellationToken cancellationToken, Guid? requestId = null)
     {
-        var requestId = Guid.NewGuid();
-        await Bus.Publish(new InteractionRequested { RequestId = requestId, Request = Parse(request) }, cancellationToken);
-        return requestId;
+        requestId ??= Guid.NewGuid();
+        await Bus.Publish(new InteractionRequested { RequestId = requestId.Value, Request = Parse(request) }, cancellationToken);
+        return requestId.Value;
     }
 
     public Task SubmitAsync(Guid conversationId, string interactionId, string callId, string resultJson, CancellationToken cancellationToken, bool isError = false) =>

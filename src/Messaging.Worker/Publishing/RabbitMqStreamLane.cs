@@ -1,0 +1,99 @@
+using System.Buffers;
+using MassTransit;
+using Messaging.Worker.Interactions;
+using RabbitMQ.Client;
+
+namespace Messaging.Worker.Publishing;
+
+/// <summary>
+/// One stream's publishes on one channel, pipelined: each message is written as soon as it is handed over and its
+/// confirm is awaited later (<see cref="ConfirmAsync"/>, or when more than <see cref="MaxUnconfirmed"/> wait). Order
+/// holds because the lane calls <c>BasicPublishAsync</c> on its channel one message after the other: the client
+/// assigns the publish sequence number and writes the frames under one FIFO lock taken in call order, and AMQP keeps
+/// a channel's order (DirectPublishingTests checks it under concurrency). If the connection drops, every message not
+/// yet confirmed is sent again, in order, on the recovered channel: a consumer may see a message twice (its sequence
+/// tells), never a gap or a swap.
+/// </summary>
+internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int slot) : IStreamEventLane
+{
+    /// <summary>Unconfirmed messages a lane may have before a publish waits for the oldest confirm.</summary>
+    internal const int MaxUnconfirmed = 64;
+
+    private readonly Queue<Unconfirmed> _unconfirmed = new();
+    private IChannel? _channel;
+
+    public async ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        while (_unconfirmed.Count >= MaxUnconfirmed) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
+        var exchange = await owner.ExchangeAsync<T>().ConfigureAwait(false);
+        if (_channel is null)
+        {
+            await owner.Retry.ExecuteAsync(async token => _channel = await owner.ChannelAsync(slot, token).ConfigureAwait(false), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        var messageId = NewId.NextGuid();
+        var (body, length) = MassTransitEnvelope.Rent(messageId, message, DateTime.UtcNow);
+        var pending = new Unconfirmed(exchange, new BasicProperties
+        {
+            ContentType = MassTransitEnvelope.ContentType,
+            DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient,
+            MessageId = messageId.ToString(),
+        }, body, length);
+        _unconfirmed.Enqueue(pending);
+        Send(_channel!, pending);
+    }
+
+    public async Task ConfirmAsync(CancellationToken cancellationToken)
+    {
+        while (_unconfirmed.Count > 0) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Not awaited here: the confirm is. The call itself has queued the message behind the lane's earlier ones.
+    private static void Send(IChannel channel, Unconfirmed message) =>
+        message.Confirm = channel.BasicPublishAsync(message.Exchange, "", false, message.Properties, message.Body.AsMemory(0, message.Length),
+            CancellationToken.None).AsTask();
+
+    private async Task SettleOldestAsync(CancellationToken cancellationToken)
+    {
+        var oldest = _unconfirmed.Peek();
+        try
+        {
+            await oldest.Confirm!.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (RabbitMqStreamEventPublisher.IsConnectionFault(ex))
+        {
+            await ResendAsync(cancellationToken).ConfigureAwait(false);
+            return; // the oldest is settled on the next call, against its new confirm
+        }
+        _unconfirmed.Dequeue();
+        ArrayPool<byte>.Shared.Return(oldest.Body);
+    }
+
+    // Everything still unconfirmed goes again, oldest first, once the channel is back.
+    private Task ResendAsync(CancellationToken cancellationToken) =>
+        owner.Retry.ExecuteAsync(async token =>
+        {
+            foreach (var message in _unconfirmed)
+            {
+                try { await message.Confirm!.ConfigureAwait(false); }
+                catch (Exception ex) when (RabbitMqStreamEventPublisher.IsConnectionFault(ex)) { }
+            }
+            _channel = await owner.ChannelAsync(slot, token).ConfigureAwait(false);
+            foreach (var message in _unconfirmed) Send(_channel, message);
+            await _unconfirmed.Peek().Confirm!.WaitAsync(token).ConfigureAwait(false);
+        }, cancellationToken).AsTask();
+
+    private sealed class Unconfirmed(string exchange, BasicProperties properties, byte[] body, int length)
+    {
+        public string Exchange { get; } = exchange;
+
+        public BasicProperties Properties { get; } = properties;
+
+        public byte[] Body { get; } = body;
+
+        public int Length { get; } = length;
+
+        public Task? Confirm { get; set; }
+    }
+}
