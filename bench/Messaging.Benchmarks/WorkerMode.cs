@@ -8,7 +8,8 @@ namespace Messaging.Benchmarks;
 /// <summary>
 /// A worker replica in its own process, built exactly as the worker's Program.cs builds it (same calls,
 /// workstation GC as the worker's runtimeconfig), plus a line of statistics on stdout every 250 ms that
-/// only the process itself can see: GC heap, requests handled, streams in flight, deltas published.
+/// only the process itself can see: GC heap, requests handled, streams in flight, deltas published, GC
+/// pause time, stalls (<see cref="StallMeter"/>).
 /// Settings come from the environment (<c>Bus__RabbitMqUrl</c>, <c>Worker__…</c>), as for the real worker.
 /// </summary>
 internal static class WorkerMode
@@ -40,6 +41,7 @@ internal static class WorkerMode
         listener.Start();
 
         await app.StartAsync();
+        StallMeter.Start();
         await Console.Out.WriteLineAsync("READY");
         await Console.Out.FlushAsync();
         var stopping = app.Lifetime.ApplicationStopping;
@@ -52,7 +54,7 @@ internal static class WorkerMode
         while (!stopping.IsCancellationRequested)
         {
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"STATS {GC.GetGCMemoryInfo().HeapSizeBytes} {Interlocked.Read(ref handled)} {Interlocked.Read(ref inFlight)} {Interlocked.Read(ref deltas)} {GC.GetTotalMemory(false)}");
+                $"STATS {GC.GetGCMemoryInfo().HeapSizeBytes} {Interlocked.Read(ref handled)} {Interlocked.Read(ref inFlight)} {Interlocked.Read(ref deltas)} {GC.GetTotalMemory(false)} {GC.GetTotalPauseDuration().TotalMilliseconds:0.0} {StallMeter.Stalls}");
             await Console.Out.WriteLineAsync(line);
             await Console.Out.FlushAsync();
             try { await Task.Delay(250, stopping); } catch (OperationCanceledException) { break; }

@@ -18,6 +18,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public long Handled { get; private set; }
     public long InFlight { get; private set; }
     public long DeltasPublished { get; private set; }
+
+    /// <summary>Time the worker's GC has paused it since it started (as of its last stats line, every 250 ms).</summary>
+    public double GcPauseMilliseconds { get; private set; }
+
+    /// <summary>The worker's stalls of 50 ms or more since it started (<see cref="StallMeter"/>).</summary>
+    public long Stalls { get; private set; }
     public int Id => _process.Id;
 
     public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
@@ -80,6 +86,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
         Handled = long.Parse(parts[2], CultureInfo.InvariantCulture);
         InFlight = long.Parse(parts[3], CultureInfo.InvariantCulture);
         DeltasPublished = long.Parse(parts[4], CultureInfo.InvariantCulture);
+        GcPauseMilliseconds = double.Parse(parts[6], CultureInfo.InvariantCulture);
+        Stalls = long.Parse(parts[7], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Resident set size and thread count of the process, from /proc.</summary>
