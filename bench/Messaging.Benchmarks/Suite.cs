@@ -151,10 +151,13 @@ internal sealed class Suite
         var raw = await RawRabbit.ThroughputAsync(_rabbit, Prefix + "raw", _options.RawMessages, DownstreamPrefetch, persistent);
 
         await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
+        await Task.Delay(600); // a fresh stats line: allocations before the run
+        var allocatedBefore = worker.AllocatedBytes;
         var cpu = CpuMeter.Start(worker);
         var (elapsed, ids) = await RunStreamsAsync(downstream, _options.ThroughputStreams, Request(_options.ThroughputChunks, 0), TimeSpan.FromMinutes(3));
         var cpuReport = cpu.Report();
         await Task.Delay(600); // the worker's last stats line
+        var allocatedPerChunk = (worker.AllocatedBytes - allocatedBefore) / (double)Math.Max(1, downstream.Recorder.Chunks);
         var recorder = downstream.Recorder;
         var completed = ids.Count(id => recorder.Track(id).Completed);
         var chunksPerSecond = recorder.Chunks / elapsed.TotalSeconds;
@@ -163,7 +166,7 @@ internal sealed class Suite
         var target = label == "coalescing off" ? 0.4 : 1.0;
         _rows.Add(new Row($"Delivered chunks/s, 1 worker ({label})", $"{chunksPerSecond:N0} chunks/s ({messagesPerSecond:N0} msg/s, {(double)recorder.Chunks / recorder.Messages:0.0} chunks/msg)",
             $"raw {raw:N0} msg/s ({(persistent ? "persistent" : "transient")}, confirms)", $"{ratio:0.00}×", $"≥ {target:0.0}×", ratio >= target));
-        _notes.Add(string.Create(Inv, $"throughput ({label}): {completed}/{ids.Count} completed, {recorder.Chunks} chunks in {recorder.Messages} StepDelta messages over {elapsed.TotalSeconds:0.00} s; out-of-order deltas seen by the concurrent consumer: {recorder.OutOfOrder}; worker published {worker.DeltasPublished} deltas; {cpuReport}"));
+        _notes.Add(string.Create(Inv, $"throughput ({label}): {completed}/{ids.Count} completed, {recorder.Chunks} chunks in {recorder.Messages} StepDelta messages over {elapsed.TotalSeconds:0.00} s; out-of-order deltas seen by the concurrent consumer: {recorder.OutOfOrder}; worker published {worker.DeltasPublished} deltas, allocating {allocatedPerChunk / 1024:0.0} KB per chunk; {cpuReport}"));
     }
 
     private async Task LatencyAsync(WorkerProcess worker)

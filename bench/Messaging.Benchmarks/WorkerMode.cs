@@ -9,7 +9,7 @@ namespace Messaging.Benchmarks;
 /// A worker replica in its own process, built exactly as the worker's Program.cs builds it (same calls,
 /// workstation GC as the worker's runtimeconfig), plus a line of statistics on stdout every 250 ms that
 /// only the process itself can see: GC heap, requests handled, streams in flight, deltas published, GC
-/// pause time, stalls (<see cref="StallMeter"/>).
+/// pause time, stalls, bytes allocated (<see cref="StallMeter"/>).
 /// Settings come from the environment (<c>Bus__RabbitMqUrl</c>, <c>Worker__…</c>), as for the real worker.
 /// </summary>
 internal static class WorkerMode
@@ -54,7 +54,7 @@ internal static class WorkerMode
         while (!stopping.IsCancellationRequested)
         {
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"STATS {GC.GetGCMemoryInfo().HeapSizeBytes} {Interlocked.Read(ref handled)} {Interlocked.Read(ref inFlight)} {Interlocked.Read(ref deltas)} {GC.GetTotalMemory(false)} {GC.GetTotalPauseDuration().TotalMilliseconds:0.0} {StallMeter.Stalls}");
+                $"STATS {GC.GetGCMemoryInfo().HeapSizeBytes} {Interlocked.Read(ref handled)} {Interlocked.Read(ref inFlight)} {Interlocked.Read(ref deltas)} {GC.GetTotalMemory(false)} {GC.GetTotalPauseDuration().TotalMilliseconds:0.0} {StallMeter.Stalls} {GC.GetTotalAllocatedBytes()}");
             await Console.Out.WriteLineAsync(line);
             await Console.Out.FlushAsync();
             try { await Task.Delay(250, stopping); } catch (OperationCanceledException) { break; }

@@ -24,6 +24,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>The worker's stalls of 50 ms or more since it started (<see cref="StallMeter"/>).</summary>
     public long Stalls { get; private set; }
+
+    /// <summary>Bytes the worker has allocated since it started (as of its last stats line).</summary>
+    public long AllocatedBytes { get; private set; }
     public int Id => _process.Id;
 
     public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
@@ -88,6 +91,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         DeltasPublished = long.Parse(parts[4], CultureInfo.InvariantCulture);
         GcPauseMilliseconds = double.Parse(parts[6], CultureInfo.InvariantCulture);
         Stalls = long.Parse(parts[7], CultureInfo.InvariantCulture);
+        AllocatedBytes = long.Parse(parts[8], CultureInfo.InvariantCulture);
     }
 
     /// <summary>Resident set size and thread count of the process, from /proc.</summary>
