@@ -72,7 +72,7 @@ internal sealed class PendingDelta
             _ => null,
         };
         // Only {type, member} with a string value: anything more (a field added later) is not ours to merge.
-        if (member is null || delta.Json.Count != 2 || delta.Json[member] is not JsonValue value || !value.TryGetValue<string>(out _)) return null;
+        if (member is null || delta.Json.Count != 2 || delta.Json[member] is not JsonValue value || value.GetValueKind() != System.Text.Json.JsonValueKind.String) return null;
         return member;
     }
 
