@@ -75,8 +75,13 @@ internal sealed class RabbitMqStreamEventPublisher : IStreamEventPublisher, IAsy
     /// <summary>Retries what a recovering connection throws.</summary>
     internal ResiliencePipeline Retry { get; }
 
+    /// <summary>
+    /// A fault a fresh channel can cure: the connection or channel closed (or is recovering), or a lane's channel was
+    /// disposed because another lane found it closed and opened the slot's replacement.
+    /// </summary>
     internal static bool IsConnectionFault(Exception ex) =>
-        ex is AlreadyClosedException or BrokerUnreachableException or OperationInterruptedException or ConnectFailureException;
+        ex is AlreadyClosedException or BrokerUnreachableException or OperationInterruptedException or ConnectFailureException
+        || (ex is ObjectDisposedException disposed && disposed.ObjectName != typeof(RabbitMqStreamEventPublisher).FullName);
 
     public IStreamEventLane OpenLane() => new RabbitMqStreamLane(this, (int)((uint)Interlocked.Increment(ref _nextLane) % ChannelCount));
 

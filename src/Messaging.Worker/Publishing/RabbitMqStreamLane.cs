@@ -27,8 +27,10 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
         ArgumentNullException.ThrowIfNull(message);
         while (_unconfirmed.Count >= MaxUnconfirmed) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
         var exchange = await owner.ExchangeAsync<T>().ConfigureAwait(false);
-        if (_channel is null)
+        if (_channel is not { IsOpen: true })
         {
+            // The channel went away under earlier messages: they go again first, or this one could overtake them.
+            if (_unconfirmed.Count > 0) await ConfirmAsync(cancellationToken).ConfigureAwait(false);
             await owner.Retry.ExecuteAsync(async token => _channel = await owner.ChannelAsync(slot, token).ConfigureAwait(false), cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -49,10 +51,22 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
         while (_unconfirmed.Count > 0) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The channel slot this lane publishes on.</summary>
+    internal int Slot => slot;
+
     // Not awaited here: the confirm is. The call itself has queued the message behind the lane's earlier ones.
-    private static void Send(IChannel channel, Unconfirmed message) =>
-        message.Confirm = channel.BasicPublishAsync(message.Exchange, "", false, message.Properties, message.Body.AsMemory(0, message.Length),
-            CancellationToken.None).AsTask();
+    private static void Send(IChannel channel, Unconfirmed message)
+    {
+        try
+        {
+            message.Confirm = channel.BasicPublishAsync(message.Exchange, "", false, message.Properties, message.Body.AsMemory(0, message.Length),
+                CancellationToken.None).AsTask();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            message.Confirm = Task.FromException(ex); // settled (resent or reported) in order with the others
+        }
+    }
 
     private async Task SettleOldestAsync(CancellationToken cancellationToken)
     {

@@ -104,4 +104,45 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
 
         Assert.All(seen.Values, sequences => Assert.Equal(Enumerable.Range(1, PerStream).Select(i => (long)i), sequences));
     }
+
+    [Fact]
+    public async Task A_lane_whose_channel_closes_mid_stream_resends_what_was_unconfirmed_without_a_gap_or_a_swap()
+    {
+        const int PerStream = 200;
+        var lane = fixture.Off;
+        await using var connection = await new ConnectionFactory { Uri = fixture.BrokerUrl }.CreateConnectionAsync(Ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
+        var exchange = $"{lane.Prefix}Messaging.Contracts:{nameof(StepDelta)}";
+        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: Ct);
+        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: Ct)).QueueName;
+        await channel.QueueBindAsync(queue, exchange, "", cancellationToken: Ct);
+        await using var publisher = new RabbitMqStreamEventPublisher(Options.Create(new BusOptions { RabbitMqUrl = fixture.BrokerUrl }), lane.Bus,
+            NullLogger<RabbitMqStreamEventPublisher>.Instance);
+        var id = Guid.NewGuid();
+        var stream = (RabbitMqStreamLane)publisher.OpenLane();
+
+        for (var sequence = 1; sequence <= PerStream; sequence++)
+        {
+            await stream.PublishAsync(Delta(id, sequence), persistent: true, Ct);
+            // Pulled from under the lane with messages in flight: they fail, and are resent before the next one.
+            if (sequence == PerStream / 2) await (await publisher.ChannelAsync(stream.Slot, Ct)).CloseAsync(Ct);
+        }
+        await stream.ConfirmAsync(Ct);
+
+        // A consumer keeps what comes after the last sequence it has: that must be every sequence once, in order.
+        var kept = new List<long>();
+        while (await channel.BasicGetAsync(queue, autoAck: true, Ct) is { } got)
+        {
+            using var envelope = JsonDocument.Parse(got.Body);
+            var sequence = envelope.RootElement.GetProperty("message").GetProperty("sequence").GetInt64();
+            if (sequence > (kept.Count == 0 ? 0 : kept[^1])) kept.Add(sequence);
+        }
+        Assert.Equal(Enumerable.Range(1, PerStream).Select(i => (long)i), kept);
+    }
+
+    private static StepDelta Delta(Guid id, long sequence) => new()
+    {
+        RequestId = id, ConversationId = id, TurnId = id, InteractionId = "v1_order", Sequence = sequence, LastSequence = sequence,
+        Delta = JsonDocument.Parse("""{"type":"text","text":"x"}""").RootElement.Clone(), Text = "x",
+    };
 }
