@@ -37,20 +37,12 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
     public async Task Directly_published_events_carry_the_envelope_content_type_a_message_id_and_their_delivery_mode()
     {
         var lane = fixture.Wide; // transient deltas
-        await using var connection = await new ConnectionFactory { Uri = fixture.BrokerUrl }.CreateConnectionAsync(Ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
-        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: Ct)).QueueName;
-        foreach (var type in new[] { nameof(StepDelta), nameof(StepCompleted), nameof(InteractionCompleted) })
-        {
-            var exchange = $"{lane.Prefix}Messaging.Contracts:{type}";
-            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: Ct);
-            await channel.QueueBindAsync(queue, exchange, "", cancellationToken: Ct);
-        }
+        await using var tap = await Tap.OpenAsync(fixture.BrokerUrl, lane.Prefix, nameof(StepDelta), nameof(StepCompleted), nameof(InteractionCompleted));
 
         var events = await lane.RunAsync(Request, Ct);
 
         var seen = new Dictionary<string, List<IReadOnlyBasicProperties>>();
-        while (await channel.BasicGetAsync(queue, autoAck: true, Ct) is { } got)
+        while (await tap.NextAsync() is { } got)
         {
             using var envelope = JsonDocument.Parse(Encoding.UTF8.GetString(got.Body.Span));
             if (envelope.RootElement.GetProperty("message").GetProperty("requestId").GetGuid() != events.RequestId) continue;
@@ -69,15 +61,8 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
     public async Task Pipelined_lanes_keep_each_streams_order_while_many_share_the_channels()
     {
         const int Streams = 40, PerStream = 150;
-        var lane = fixture.Off;
-        await using var connection = await new ConnectionFactory { Uri = fixture.BrokerUrl }.CreateConnectionAsync(Ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
-        var exchange = $"{lane.Prefix}Messaging.Contracts:{nameof(StepDelta)}";
-        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: Ct);
-        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: Ct)).QueueName;
-        await channel.QueueBindAsync(queue, exchange, "", cancellationToken: Ct);
-        await using var publisher = new RabbitMqStreamEventPublisher(Options.Create(new BusOptions { RabbitMqUrl = fixture.BrokerUrl }), lane.Bus,
-            NullLogger<RabbitMqStreamEventPublisher>.Instance);
+        await using var tap = await Tap.OpenAsync(fixture.BrokerUrl, fixture.Off.Prefix, nameof(StepDelta));
+        await using var publisher = Publisher();
 
         var streams = Enumerable.Range(0, Streams).Select(_ => Guid.NewGuid()).ToList();
         await Task.WhenAll(streams.Select(id => Task.Run(async () =>
@@ -85,17 +70,13 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
             var stream = publisher.OpenLane();
             for (var sequence = 1; sequence <= PerStream; sequence++)
             {
-                await stream.PublishAsync(new StepDelta
-                {
-                    RequestId = id, ConversationId = id, TurnId = id, InteractionId = "v1_order", Sequence = sequence, LastSequence = sequence,
-                    Delta = JsonDocument.Parse("""{"type":"text","text":"x"}""").RootElement.Clone(), Text = "x",
-                }, persistent: sequence % 2 == 0, Ct);
+                await stream.PublishAsync(Delta(id, sequence), persistent: sequence % 2 == 0, Ct);
             }
             await stream.ConfirmAsync(Ct);
         }, Ct)));
 
         var seen = streams.ToDictionary(id => id, _ => new List<long>());
-        while (seen.Values.Sum(s => s.Count) < Streams * PerStream && await channel.BasicGetAsync(queue, autoAck: true, Ct) is { } got)
+        while (seen.Values.Sum(s => s.Count) < Streams * PerStream && await tap.NextAsync() is { } got)
         {
             using var envelope = JsonDocument.Parse(got.Body);
             var message = envelope.RootElement.GetProperty("message");
@@ -109,15 +90,8 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
     public async Task A_lane_whose_channel_closes_mid_stream_resends_what_was_unconfirmed_without_a_gap_or_a_swap()
     {
         const int PerStream = 200;
-        var lane = fixture.Off;
-        await using var connection = await new ConnectionFactory { Uri = fixture.BrokerUrl }.CreateConnectionAsync(Ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
-        var exchange = $"{lane.Prefix}Messaging.Contracts:{nameof(StepDelta)}";
-        await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: Ct);
-        var queue = (await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: Ct)).QueueName;
-        await channel.QueueBindAsync(queue, exchange, "", cancellationToken: Ct);
-        await using var publisher = new RabbitMqStreamEventPublisher(Options.Create(new BusOptions { RabbitMqUrl = fixture.BrokerUrl }), lane.Bus,
-            NullLogger<RabbitMqStreamEventPublisher>.Instance);
+        await using var tap = await Tap.OpenAsync(fixture.BrokerUrl, fixture.Off.Prefix, nameof(StepDelta));
+        await using var publisher = Publisher();
         var id = Guid.NewGuid();
         var stream = (RabbitMqStreamLane)publisher.OpenLane();
 
@@ -131,13 +105,47 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
 
         // A consumer keeps what comes after the last sequence it has: that must be every sequence once, in order.
         var kept = new List<long>();
-        while (await channel.BasicGetAsync(queue, autoAck: true, Ct) is { } got)
+        while (await tap.NextAsync() is { } got)
         {
             using var envelope = JsonDocument.Parse(got.Body);
             var sequence = envelope.RootElement.GetProperty("message").GetProperty("sequence").GetInt64();
             if (sequence > (kept.Count == 0 ? 0 : kept[^1])) kept.Add(sequence);
         }
         Assert.Equal(Enumerable.Range(1, PerStream).Select(i => (long)i), kept);
+    }
+
+    private RabbitMqStreamEventPublisher Publisher() =>
+        new(Options.Create(new BusOptions { RabbitMqUrl = fixture.BrokerUrl }), fixture.Off.Bus, NullLogger<RabbitMqStreamEventPublisher>.Instance);
+
+    /// <summary>A private queue bound to a lane's exchanges of the given message types, read with basic.get.</summary>
+    private sealed class Tap : IAsyncDisposable
+    {
+        private IConnection _connection = null!;
+        private IChannel _channel = null!;
+        private string _queue = "";
+
+        public static async Task<Tap> OpenAsync(Uri broker, string prefix, params string[] types)
+        {
+            var tap = new Tap { _connection = await new ConnectionFactory { Uri = broker }.CreateConnectionAsync(Ct) };
+            tap._channel = await tap._connection.CreateChannelAsync(cancellationToken: Ct);
+            tap._queue = (await tap._channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: Ct)).QueueName;
+            foreach (var type in types)
+            {
+                var exchange = $"{prefix}Messaging.Contracts:{type}";
+                await tap._channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: Ct);
+                await tap._channel.QueueBindAsync(tap._queue, exchange, "", cancellationToken: Ct);
+            }
+            return tap;
+        }
+
+        /// <summary>The next message, or null when the queue is empty.</summary>
+        public Task<BasicGetResult?> NextAsync() => _channel.BasicGetAsync(_queue, autoAck: true, Ct);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _channel.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
     }
 
     private static StepDelta Delta(Guid id, long sequence) => new()
