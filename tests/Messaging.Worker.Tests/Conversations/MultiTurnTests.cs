@@ -74,11 +74,7 @@ public sealed class MultiTurnTests(ConversationFixture fixture) : ConversationTe
         {
             RequestId = conversation, ConversationId = conversation, TurnId = conversation, Errors = [new ValidationProblem("request", "rejected early")],
         }, Ct);
-        await Fixture.Bus.Publish(new InteractionRequested
-        {
-            RequestId = conversation,
-            Request = ConversationFixture.Parse("""{"model":"gemini-3.5-flash","input":"Hello","labels":{"emulator_first_token_ms":"5000"}}"""),
-        }, Ct);
+        await PublishSlowRequestAsync(conversation);
 
         // The early rejection ended the turn: the saga is idle before the real answer, which then changes nothing.
         await Fixture.WaitForStoredStateAsync(conversation, "Idle", Ct);
@@ -94,11 +90,7 @@ public sealed class MultiTurnTests(ConversationFixture fixture) : ConversationTe
         {
             RequestId = conversation, ConversationId = conversation, TurnId = conversation, InteractionId = "v1_overtaking", Status = "completed",
         }, Ct);
-        await Fixture.Bus.Publish(new InteractionRequested
-        {
-            RequestId = conversation,
-            Request = ConversationFixture.Parse("""{"model":"gemini-3.5-flash","input":"Hello","labels":{"emulator_first_token_ms":"5000"}}"""),
-        }, Ct);
+        await PublishSlowRequestAsync(conversation);
 
         await Fixture.WaitForStoredStateAsync(conversation, "Idle", Ct);
         Assert.Equal("v1_overtaking", await Fixture.StoredMemberAsync(conversation, "LastInteractionId"));
@@ -143,4 +135,12 @@ public sealed class MultiTurnTests(ConversationFixture fixture) : ConversationTe
         }, Ct);
         return turn;
     }
+
+    /// <summary>The conversation's first request; its answer starts only after 5 s, so the events a test publishes come first.</summary>
+    private Task PublishSlowRequestAsync(Guid conversation) =>
+        Fixture.Bus.Publish(new InteractionRequested
+        {
+            RequestId = conversation,
+            Request = ConversationFixture.Parse("""{"model":"gemini-3.5-flash","input":"Hello","labels":{"emulator_first_token_ms":"5000"}}"""),
+        }, Ct);
 }
