@@ -58,6 +58,7 @@ public static class ServiceDefaults
             telemetry.WithTracing(tracing => tracing
                     .AddSource(DiagnosticHeaders.DefaultListenerName)
                     .AddSource(WorkerTelemetry.Name)
+                    .AddSource(Publishing.RabbitMqStreamEventPublisher.ClientPublisherSource) // direct publishes: a span and a traceparent each
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/health"))
                     .AddHttpClientInstrumentation())
                 .UseOtlpExporter();

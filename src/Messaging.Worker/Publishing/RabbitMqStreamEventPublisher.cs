@@ -15,8 +15,9 @@ namespace Messaging.Worker.Publishing;
 /// MassTransit's envelope and to the exchanges MassTransit's topology names, with publisher confirms. Why not
 /// MassTransit's <c>Publish</c>: on this path every API delta can become a message, MassTransit's publish pipeline
 /// costs several times the raw client's CPU per message (bench/README.md), and it cannot pipeline one stream's
-/// messages while keeping their order. The envelope written here is the same contract for every consumer. What it
-/// does not do: MassTransit publish observers/filters and per-message trace spans do not see these events.
+/// messages while keeping their order. The envelope written here is the same contract for every consumer, and the
+/// trace goes along (<c>MT-Activity-Id</c>). What it does not do: MassTransit publish observers and filters do not see
+/// these events.
 /// <para>
 /// One connection per replica, a few channels with publisher confirms; each stream's lane (<see cref="RabbitMqStreamLane"/>)
 /// sticks to one channel, where AMQP keeps the order of what is published. A connection fault is retried with backoff
@@ -34,6 +35,13 @@ internal sealed class RabbitMqStreamEventPublisher : IStreamEventPublisher, IAsy
     /// </summary>
     internal static readonly CreateChannelOptions ConfirmedChannel = new(
         publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null);
+
+    /// <summary>
+    /// RabbitMQ.Client's own publish instrumentation: when a tracer listens to it (the worker's does, with an OTLP
+    /// endpoint), every direct publish gets a span. The trace reaches MassTransit consumers through the
+    /// <c>MT-Activity-Id</c> header each lane sets (see <see cref="RabbitMqStreamLane"/>).
+    /// </summary>
+    public const string ClientPublisherSource = "RabbitMQ.Client.Publisher";
 
     private readonly ConnectionFactory _factory;
     private readonly IBus _bus;

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Diagnostics;
 using MassTransit;
+using MassTransit.Logging;
 using Messaging.Worker.Interactions;
 using RabbitMQ.Client;
 
@@ -36,12 +38,16 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
         }
         var messageId = NewId.NextGuid();
         var (body, length) = MassTransitEnvelope.Rent(messageId, message, DateTime.UtcNow);
-        var pending = new Unconfirmed(exchange, new BasicProperties
+        var properties = new BasicProperties
         {
             ContentType = MassTransitEnvelope.ContentType,
             DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient,
             MessageId = messageId.ToString(),
-        }, body, length);
+        };
+        // The header MassTransit's receive reads its parent activity from: its consumers continue the worker's trace.
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } parent })
+            properties.Headers = new Dictionary<string, object?> { [DiagnosticHeaders.ActivityId] = parent };
+        var pending = new Unconfirmed(exchange, properties, body, length);
         _unconfirmed.Enqueue(pending);
         Send(_channel!, pending);
     }

@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using MassTransit;
+using MassTransit.Logging;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Publishing;
@@ -112,6 +115,43 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
             if (sequence > (kept.Count == 0 ? 0 : kept[^1])) kept.Add(sequence);
         }
         Assert.Equal(Enumerable.Range(1, PerStream).Select(i => (long)i), kept);
+    }
+
+    [Fact]
+    public async Task A_directly_published_event_carries_the_publishers_trace_to_a_MassTransit_consumer()
+    {
+        var consumed = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            // As the worker's tracer does when an OTLP endpoint is set: MassTransit's source and RabbitMQ.Client's publisher.
+            ShouldListenTo = source => source.Name is DiagnosticHeaders.DefaultListenerName or "Messaging.Worker.Tests"
+                || source.Name == RabbitMqStreamEventPublisher.ClientPublisherSource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { if (activity.Source.Name == DiagnosticHeaders.DefaultListenerName) lock (consumed) consumed.Add(activity); },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var publisher = Publisher();
+        var id = Guid.NewGuid();
+        using var source = new ActivitySource("Messaging.Worker.Tests");
+        ActivityTraceId traceId;
+        using (var stream = source.StartActivity("a stream", ActivityKind.Internal, new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded)))
+        {
+            traceId = stream!.TraceId;
+            var lane = publisher.OpenLane();
+            await lane.PublishAsync(Delta(id, 1), persistent: true, Ct);
+            await lane.ConfirmAsync(Ct);
+        }
+
+        await fixture.Off.Events.WaitAsync(id, e => e.Of<StepDelta>().Count == 1, "the delta consumed");
+        // The consume activity stops after the consumer returns.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!patience.IsCancellationRequested)
+        {
+            lock (consumed) if (consumed.Any(a => a.TraceId == traceId && a.Kind == ActivityKind.Consumer)) return;
+            await Task.Delay(20, Ct);
+        }
+        lock (consumed) Assert.Fail($"no consume activity in trace {traceId}; MassTransit activities seen: "
+            + string.Join(", ", consumed.Select(a => $"{a.OperationName} {a.Kind} {a.TraceId}")));
     }
 
     private RabbitMqStreamEventPublisher Publisher() =>
