@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Starts a private PostgreSQL 15 cluster for tests and local runs when no Docker engine is available:
-# Debian's server (installed if missing), its own data directory under .test-services/, on
-# 127.0.0.1. Creates role and database "messaging" (password "messaging") and prints an Npgsql
+# Debian's server (installed if missing), its own data directory (see test-services-dir.sh: outside
+# the checkout, so it starts from any folder), on 127.0.0.1. Creates role and database "messaging" (password "messaging") and prints an Npgsql
 # connection string on stdout when the server answers.
 #   POSTGRES_TEST_PORT (default 5439)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${POSTGRES_TEST_PORT:-5439}"
-base="$root/.test-services/postgres-$port"
+source "$(dirname "${BASH_SOURCE[0]}")/test-services-dir.sh"
+base="$services_dir/postgres-$port"
 bin=/usr/lib/postgresql/15/bin
 
 if [ ! -x "$bin/initdb" ]; then
@@ -18,7 +18,8 @@ fi
 
 mkdir -p "$base"
 chown postgres:postgres "$base"
-as_pg() { su postgres -s /bin/bash -c "$*"; }
+# From / : the postgres user may not be able to enter the caller's folder.
+as_pg() { (cd / && su postgres -s /bin/bash -c "$*"); }
 if [ ! -f "$base/data/PG_VERSION" ]; then
   as_pg "$bin/initdb -D '$base/data' -U postgres --auth=trust -E UTF8 >/dev/null"
 fi

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Starts a private RabbitMQ node for tests and local runs when no Docker engine is available:
 # Debian's rabbitmq-server (installed if missing), its own node name, ports and data directory
-# under .test-services/, bound to 127.0.0.1. Prints the AMQP URL on stdout when the node answers.
+# (see test-services-dir.sh: outside the checkout, so it starts from any folder), bound to 127.0.0.1.
+# Prints the AMQP URL on stdout when the node answers.
 #   RABBITMQ_TEST_PORT (default 5679)  AMQP port
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 port="${RABBITMQ_TEST_PORT:-5679}"
 node="messaging-test-${port}@localhost"
-base="$root/.test-services/rabbitmq-$port"
+source "$(dirname "${BASH_SOURCE[0]}")/test-services-dir.sh"
+base="$services_dir/rabbitmq-$port"
 mkdir -p "$base/mnesia" "$base/log"
 
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
@@ -30,6 +31,8 @@ export RABBITMQ_ENABLED_PLUGINS_FILE="$base/enabled_plugins"
 # Debian's wrapper runs the node as the rabbitmq user, which must own its directories.
 chown -R rabbitmq:rabbitmq "$base"
 
+# The node's user may not be able to enter the caller's folder either.
+cd /
 if ! rabbitmqctl -q -n "$node" status >/dev/null 2>&1; then
   echo "[rabbitmq] starting node $node on 127.0.0.1:$port" >&2
   rabbitmq-server -detached >&2

@@ -13,6 +13,7 @@ namespace Messaging.Cli.Tests;
 /// With a broker, the CLI only publishes and listens: a worker elsewhere (here a host in the test
 /// process, on the real RabbitMQ) does the work.
 /// </summary>
+[Trait("Needs", "RabbitMQ")]
 public class CliOverRabbitMqTests
 {
     [Fact]

@@ -13,6 +13,12 @@ public class CliProcessTests
 
     private static async Task<(int ExitCode, string Output)> RunWithInputAsync(string? input, params string[] args)
     {
+        var run = await RunSeparatelyAsync(input, args);
+        return (run.ExitCode, run.Stdout + run.Stderr);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunSeparatelyAsync(string? input, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = input is not null, WorkingDirectory = Path.GetTempPath(),
@@ -31,7 +37,7 @@ public class CliProcessTests
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     [Fact]
@@ -128,5 +134,22 @@ public class CliProcessTests
 
         Assert.Equal(2, exit);
         Assert.Contains("key=value", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_answer_alone_goes_to_stdout_and_a_resumed_stream_is_one_log_line_on_stderr()
+    {
+        var plain = await RunSeparatelyAsync(null, "ask", "Explain how AI works");
+        var (exit, stdout, stderr) = await RunSeparatelyAsync(null, "ask", "--label", "emulator_fault=cut_stream", "Explain how AI works");
+
+        Assert.True(exit == 0, stdout + stderr);
+        var answer = Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("“Explain how AI works”", answer, StringComparison.Ordinal);
+        Assert.Equal(plain.Stdout, stdout); // the resumed stream's text, whole and once
+        var warning = Assert.Single(stderr.Split('\n'), l => l.StartsWith("warn:", StringComparison.Ordinal));
+        Assert.Contains("resuming", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal); // no stack trace
+        Assert.Contains("total_tokens", stderr, StringComparison.Ordinal);
+        Assert.Contains("--previous v1_", stderr, StringComparison.Ordinal);
     }
 }

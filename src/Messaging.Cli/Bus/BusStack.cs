@@ -1,4 +1,5 @@
 using MassTransit;
+using Messaging.Cli.Logging;
 using Messaging.Cli.Rendering;
 using Messaging.Emulator;
 using Messaging.Worker.Infrastructure;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Spectre.Console;
 
 namespace Messaging.Cli.Bus;
@@ -53,7 +55,14 @@ internal sealed class BusStack : IAsyncDisposable
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddEnvironmentVariables().AddInMemoryCollection(settings);
-        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("MassTransit", LogLevel.Error);
+        // Logs are notes about the answer: one line each, on stderr, never inside the answer on stdout.
+        builder.Logging.AddConsole(o =>
+            {
+                o.FormatterName = OneLineFormatter.Name;
+                o.LogToStandardErrorThreshold = LogLevel.Trace;
+            })
+            .AddConsoleFormatter<OneLineFormatter, ConsoleFormatterOptions>()
+            .SetMinimumLevel(LogLevel.Warning).AddFilter("MassTransit", LogLevel.Error);
         builder.Services.AddSingleton<SessionEvents>();
         if (embedded) builder.Services.AddMessagingWorker(builder.Configuration, AddListener);
         else builder.Services.AddMessagingBus(builder.Configuration, AddListener);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Messaging.Cli.Bus;
+using Messaging.Cli.Rendering;
 using Messaging.Cli.Requests;
+using Spectre.Console;
 
 namespace Messaging.Cli.Commands;
 
@@ -38,7 +40,7 @@ internal static class AskCommand
             }
             catch (ArgumentException ex)
             {
-                Spectre.Console.AnsiConsole.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+                CliConsole.Notes.MarkupLineInterpolated($"[red]{ex.Message}[/]");
                 return 2;
             }
             var options = new AskOptions

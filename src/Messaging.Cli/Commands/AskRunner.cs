@@ -15,7 +15,7 @@ internal static class AskRunner
     public static async Task<int> RunAsync(AskOptions options, FileInfo? historyFile, bool functions, DirectoryInfo output,
         string? broker, CancellationToken cancellationToken)
     {
-        var console = AnsiConsole.Console;
+        var console = CliConsole.Notes;
         CreateInteractionRequest request;
         IReadOnlyList<JsonObject>? history = null;
         try
@@ -34,7 +34,7 @@ internal static class AskRunner
         }
 
         await using var stack = await BusStack.StartAsync(broker, console, cancellationToken);
-        var session = stack.CreateSession(new AnswerRenderer(console, output));
+        var session = stack.CreateSession(new AnswerRenderer(console, CliConsole.Answer, output));
         var outcome = await session.AskAsync(request, NewId.NextGuid(), functions ? LocalFunctions.Demo : null, cancellationToken);
 
         if (outcome.Completed is { } completed)

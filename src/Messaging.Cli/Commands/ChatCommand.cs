@@ -33,9 +33,9 @@ internal static class ChatCommand
     private static async Task<int> RunAsync(string model, bool noStore, bool functions, string? system, string? broker, TextReader input,
         CancellationToken cancellationToken)
     {
-        var console = AnsiConsole.Console;
+        var console = CliConsole.Notes;
         await using var stack = await BusStack.StartAsync(broker, console, cancellationToken);
-        var session = stack.CreateSession(new AnswerRenderer(console, new DirectoryInfo(".")));
+        var session = stack.CreateSession(new AnswerRenderer(console, CliConsole.Answer, new DirectoryInfo(".")));
         var localFunctions = functions ? LocalFunctions.Demo : null;
         var conversationId = NewId.NextGuid();
         var turns = 0;
@@ -44,7 +44,7 @@ internal static class ChatCommand
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            console.Markup("[bold]you>[/] ");
+            AnsiConsole.Markup("[bold]you>[/] ");
             var line = await input.ReadLineAsync(cancellationToken);
             if (line is null || string.IsNullOrWhiteSpace(line) || line.Trim() == "/exit") break;
 

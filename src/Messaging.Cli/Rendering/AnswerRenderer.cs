@@ -6,9 +6,10 @@ namespace Messaging.Cli.Rendering;
 
 /// <summary>
 /// Shows a turn's events as they arrive: the answer text live (in sequence order), the other steps
-/// as short notes, background progress, images saved to files, and the usage at the end.
+/// as short notes, background progress, images saved to files, and the usage at the end. The text goes to
+/// <paramref name="answer"/>, everything else to <paramref name="console"/>.
 /// </summary>
-internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputDirectory)
+internal sealed class AnswerRenderer(IAnsiConsole console, TextWriter answer, DirectoryInfo outputDirectory)
 {
     private readonly Dictionary<Guid, DeltaReorderBuffer> _buffers = []; // by request: sequences count per request, across continuation hops
     private bool _midLine;
@@ -30,8 +31,8 @@ internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputD
                     if (ready.Text is { } text)
                     {
                         // Raw text: a Spectre Text would wrap each piece on its own, so line breaks would depend on how deltas were coalesced.
-                        console.Profile.Out.Writer.Write(text);
-                        console.Profile.Out.Writer.Flush();
+                        answer.Write(text);
+                        answer.Flush();
                         _midLine = !text.EndsWith('\n');
                     }
                 }
@@ -132,7 +133,8 @@ internal sealed class AnswerRenderer(IAnsiConsole console, DirectoryInfo outputD
     private void EndLine()
     {
         if (!_midLine) return;
-        console.WriteLine();
+        answer.WriteLine();
+        answer.Flush();
         _midLine = false;
     }
 }

@@ -5,6 +5,8 @@ using Messaging.Worker.Tests.Support;
 namespace Messaging.Worker.Tests.Conversations;
 
 /// <summary>Base of the saga tests: requests with function tools, and reading what the emulator received.</summary>
+[Trait("Needs", "RabbitMQ")]
+[Trait("Needs", "PostgreSQL")]
 [Collection(ConversationTests.Name)]
 public abstract class ConversationTest(ConversationFixture fixture)
 {

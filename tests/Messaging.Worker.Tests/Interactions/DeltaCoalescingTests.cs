@@ -8,6 +8,7 @@ using Messaging.Worker.Tests.Support;
 namespace Messaging.Worker.Tests.Interactions;
 
 /// <summary>Delta coalescing: ranges stay gapless and ordered, merged deltas say what their parts said, nothing is held past a step's end.</summary>
+[Trait("Needs", "RabbitMQ")]
 public sealed class DeltaCoalescingTests(CoalescingFixture fixture) : IClassFixture<CoalescingFixture>
 {
     private const string FastText = """{"model":"gemini-3.5-flash","input":"Explain how AI works","labels":{"emulator_chunks":"40"}}""";

@@ -17,6 +17,7 @@ namespace Messaging.Worker.Tests.Publishing;
 /// The worker's two ways of publishing a stream (straight with RabbitMQ.Client, the default; or through MassTransit)
 /// put the same events on the bus, and the direct one marks them as MassTransit would.
 /// </summary>
+[Trait("Needs", "RabbitMQ")]
 public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFixture<CoalescingFixture>
 {
     private const string Request = """{"model":"gemini-3.5-flash","input":"Explain how AI works","labels":{"emulator_chunks":"12"}}""";

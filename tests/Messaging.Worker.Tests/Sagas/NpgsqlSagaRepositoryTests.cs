@@ -12,6 +12,8 @@ namespace Messaging.Worker.Tests.Sagas;
 /// The repository under a real MassTransit bus: racing messages lose no update, a retried message publishes once,
 /// two replicas share one table, a finalized saga's row goes, and the due finder is registered.
 /// </summary>
+[Trait("Needs", "RabbitMQ")]
+[Trait("Needs", "PostgreSQL")]
 public sealed class NpgsqlSagaRepositoryTests(PostgresFixture db) : IClassFixture<PostgresFixture>
 {
     private const int Sagas = 5;

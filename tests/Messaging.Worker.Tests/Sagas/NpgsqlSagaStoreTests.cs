@@ -5,6 +5,7 @@ using Messaging.Worker.Sagas;
 namespace Messaging.Worker.Tests.Sagas;
 
 /// <summary>The statements under the repository, against a real PostgreSQL: schema, round trip, versions, due times.</summary>
+[Trait("Needs", "PostgreSQL")]
 public sealed class NpgsqlSagaStoreTests(PostgresFixture db) : IClassFixture<PostgresFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -4,6 +4,7 @@ using Messaging.Contracts;
 namespace Messaging.Worker.Tests.Support;
 
 /// <summary>Base of the integration tests: publish a request on the bus, wait for its events.</summary>
+[Trait("Needs", "RabbitMQ")]
 [Collection(WorkerTests.Name)]
 public abstract class WorkerTest(WorkerFixture fixture)
 {
