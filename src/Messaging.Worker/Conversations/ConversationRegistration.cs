@@ -21,6 +21,7 @@ internal static class ConversationRegistration
 
         services.TryAddSingleton(TimeProvider.System);
         var saga = bus.AddSagaStateMachine<ConversationStateMachine, ConversationState, ConversationStateDefinition>();
+        bus.AddConsumer<ConversationCancelRouter, ConversationCancelRouterDefinition>();
         var connectionString = configuration.GetConnectionString(ConversationOptions.ConnectionStringName);
         if (!string.IsNullOrWhiteSpace(connectionString)) saga.NpgsqlRepository(connectionString, o => o.TableName = options.TableName);
         else saga.InMemoryDueRepository();

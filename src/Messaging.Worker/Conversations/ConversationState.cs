@@ -1,4 +1,6 @@
+using System.Text.Json;
 using MassTransit;
+using Messaging.Contracts;
 using Messaging.Worker.Sagas;
 
 namespace Messaging.Worker.Conversations;
@@ -6,7 +8,8 @@ namespace Messaging.Worker.Conversations;
 /// <summary>
 /// One conversation, as the saga keeps it (in memory or as JSON in PostgreSQL). API JSON (the request template,
 /// the stateless history, the model's steps, function results) is held as raw JSON text so it is resent
-/// exactly as received: thought signatures and function calls byte for byte.
+/// exactly as received: thought signatures and function calls byte for byte. What changes a conversation is a method
+/// here, so the state machine only decides when.
 /// </summary>
 public sealed class ConversationState : SagaStateMachineInstance, ISagaVersion, IDueSaga
 {
@@ -86,6 +89,262 @@ public sealed class ConversationState : SagaStateMachineInstance, ISagaVersion, 
     public DateTime? DueAt => ResultsDueAt is { } results && ExpiresAt is { } expires
         ? (results < expires ? results : expires)
         : ResultsDueAt ?? ExpiresAt;
+
+    /// <summary>Requests remembered in <see cref="SeenRequests"/>: enough for every request of the last few turns.</summary>
+    public const int SeenRequestsKept = 64;
+
+    /// <summary>
+    /// Ends remembered in <see cref="EndedRequests"/>: an end that overtook its request (another replica, a retry) is
+    /// looked up when the request comes, which happens within seconds, so a few dozen cover every race.
+    /// </summary>
+    public const int EndedRequestsKept = 32;
+
+    /// <summary>Rounds remembered in <see cref="ClosedRounds"/>, to tell a late result from an unknown one.</summary>
+    public const int ClosedRoundsKept = 32;
+
+    /// <summary>Results held in <see cref="EarlyResults"/> at most; more are refused as unknown.</summary>
+    public const int EarlyResultsKept = 256;
+
+    /// <summary>True when the request is the running one or one this conversation has seen: its events are stale, not early.</summary>
+    public bool Knows(Guid requestId) => RequestId == requestId || SeenRequests.Contains(requestId);
+
+    /// <summary>True when the end (failed, cancelled, rejected) of the request was seen while it was not the running one.</summary>
+    public bool HasEnded(Guid requestId) => EndedRequests.Contains(requestId);
+
+    /// <summary>True when a turn with this id runs or waits.</summary>
+    public bool HasTurn(Guid turnId) => TurnId == turnId || QueuedTurns.Any(t => t.RequestId == turnId);
+
+    /// <summary>Moves the conversation's removal to <paramref name="expiresAt"/>: something happened.</summary>
+    public void Touch(DateTime expiresAt) => ExpiresAt = expiresAt;
+
+    /// <summary>Adds a request to those seen (bounded, oldest dropped).</summary>
+    public void Remember(Guid requestId)
+    {
+        if (SeenRequests.Contains(requestId)) return;
+        SeenRequests.Add(requestId);
+        if (SeenRequests.Count > SeenRequestsKept) SeenRequests.RemoveAt(0);
+    }
+
+    /// <summary>Remembers the end of a request that was not the running one, in case the request comes later (bounded).</summary>
+    public void RecordEnded(Guid requestId)
+    {
+        if (!EndedRequests.Contains(requestId)) EndedRequests.Add(requestId);
+        if (EndedRequests.Count > EndedRequestsKept) EndedRequests.RemoveAt(0);
+    }
+
+    /// <summary>A direct publisher's request of the running turn: it becomes the running request unless its end was already seen.</summary>
+    public void FollowRequest(Guid requestId)
+    {
+        Remember(requestId);
+        if (HasEnded(requestId)) return;
+        RequestId = requestId;
+        InteractionId = null;
+    }
+
+    /// <summary>A direct publisher's request that starts a turn: the turn repeats its body; a stateless one brings its whole history.</summary>
+    public void BeginPublishedTurn(InteractionRequested request)
+    {
+        Remember(request.RequestId);
+        var template = ConversationRequests.Template(request.Request);
+        Template = template;
+        Stateless = ConversationRequests.IsStateless(template);
+        BeginTurn(request.TurnId ?? request.RequestId, template);
+        RequestId = request.RequestId;
+        if (Stateless && request.Request.ValueKind == JsonValueKind.Object && request.Request.TryGetProperty("input", out var input))
+            TurnHistory = ConversationRequests.InputSteps(input);
+    }
+
+    /// <summary>A saga-managed conversation's settings, from its first <see cref="ConversationTurnRequested"/>.</summary>
+    public void AdoptFirstTurn(ConversationTurnRequested turn)
+    {
+        Template = "{}";
+        Stateless = turn.Request.ValueKind == JsonValueKind.Object
+                    && turn.Request.TryGetProperty("store", out var store) && store.ValueKind == JsonValueKind.False;
+    }
+
+    /// <summary>Starts a saga-managed turn: the template with its overrides, chained to the last interaction or carrying the history. Returns the create body to send.</summary>
+    public JsonElement BeginManagedTurn(Guid turnId, JsonElement input, JsonElement overrides)
+    {
+        var template = ConversationRequests.Merge(Template ?? "{}", overrides);
+        BeginTurn(turnId, template);
+        RequestId = turnId;
+        Remember(turnId);
+        if (!Stateless) return ConversationRequests.Chained(template, ConversationRequests.Raw(input), LastInteractionId);
+        TurnHistory = ConversationRequests.Concat(History, ConversationRequests.InputSteps(input));
+        return ConversationRequests.WithHistory(template, TurnHistory);
+    }
+
+    /// <summary>Keeps a turn until the running one ends.</summary>
+    public void QueueTurn(ConversationTurnRequested turn) => QueuedTurns.Add(new QueuedTurn
+    {
+        RequestId = turn.RequestId,
+        Input = ConversationRequests.Raw(turn.Input),
+        Overrides = turn.Request.ValueKind == JsonValueKind.Object ? ConversationRequests.Raw(turn.Request) : null,
+    });
+
+    /// <summary>Removes and returns the oldest waiting turn.</summary>
+    public QueuedTurn DequeueTurn()
+    {
+        var next = QueuedTurns[0];
+        QueuedTurns.RemoveAt(0);
+        return next;
+    }
+
+    /// <summary>Removes and returns a waiting turn by id, if it waits.</summary>
+    public QueuedTurn? RemoveQueuedTurn(Guid turnId)
+    {
+        if (QueuedTurns.FirstOrDefault(t => t.RequestId == turnId) is not { } turn) return null;
+        QueuedTurns.Remove(turn);
+        Remember(turnId);
+        return turn;
+    }
+
+    /// <summary>True when every id the cancel names (turn, request, interaction) is the running turn's.</summary>
+    public bool IsTargetedBy(CancelInteraction cancel) =>
+        (cancel.TurnId is null || cancel.TurnId == TurnId)
+        && (cancel.RequestId is null || cancel.RequestId == RequestId)
+        && (cancel.InteractionId is null || cancel.InteractionId == InteractionId || cancel.InteractionId == Awaiting?.InteractionId);
+
+    /// <summary>The running interaction was created.</summary>
+    public void StartInteraction(string interactionId) => InteractionId = interactionId;
+
+    /// <summary>The running interaction ended <c>requires_action</c>: a new round waits for its calls' results.</summary>
+    public void OpenRound(InteractionRequiresAction action)
+    {
+        AddUsage(action.Usage);
+        InteractionId = action.InteractionId;
+        Rounds++;
+        Awaiting = new AwaitedRound
+        {
+            InteractionId = action.InteractionId,
+            Steps = action.Steps.ValueKind == JsonValueKind.Array ? ConversationRequests.Raw(action.Steps) : "[]",
+            Calls = action.Calls.Select(c => new AwaitedCall { CallId = c.CallId, Name = c.Name }).ToList(),
+        };
+    }
+
+    /// <summary>True when the round waiting for results is <paramref name="interactionId"/>'s.</summary>
+    public bool Awaits(string interactionId) => Awaiting?.InteractionId == interactionId;
+
+    /// <summary>True when the round waiting for results asked for this call.</summary>
+    public bool AwaitsCall(string interactionId, string callId) => Awaits(interactionId) && Awaiting!.Calls.Any(c => c.CallId == callId);
+
+    /// <summary>Takes a result for the awaited round; false for a duplicate (its call already has one).</summary>
+    public bool AcceptResult(FunctionResultSubmitted result)
+    {
+        var call = Awaiting!.Calls.First(c => c.CallId == result.CallId);
+        if (call.ResultStep is not null) return false;
+        call.ResultStep = ConversationRequests.ResultStep(result, call.Name);
+        return true;
+    }
+
+    /// <summary>True when every call of the awaited round has its result.</summary>
+    public bool RoundAnswered => Awaiting is { } round && round.Calls.All(c => c.ResultStep is not null);
+
+    /// <summary>The ended round of <paramref name="interactionId"/>, if it is remembered.</summary>
+    public ClosedRound? FindClosedRound(string interactionId) => ClosedRounds.FirstOrDefault(r => r.InteractionId == interactionId);
+
+    /// <summary>True when a result names an interaction whose round is neither awaited nor ended: its round may not have arrived yet.</summary>
+    public bool IsUnknownRound(string interactionId) => !Awaits(interactionId) && FindClosedRound(interactionId) is null;
+
+    /// <summary>True when the result is held already, or there is room to hold it.</summary>
+    public bool CanHoldEarlyResult(FunctionResultSubmitted result) =>
+        EarlyResults.Count < EarlyResultsKept || EarlyResults.Any(r => r.InteractionId == result.InteractionId && r.CallId == result.CallId);
+
+    /// <summary>Holds a result that came before its round (once).</summary>
+    public void KeepEarlyResult(FunctionResultSubmitted result)
+    {
+        if (EarlyResults.Any(r => r.InteractionId == result.InteractionId && r.CallId == result.CallId)) return;
+        EarlyResults.Add(new SubmittedResult
+        {
+            InteractionId = result.InteractionId, CallId = result.CallId, ResultStep = ConversationRequests.ResultStep(result, result.Name ?? ""),
+        });
+    }
+
+    /// <summary>Removes and returns the held results naming <paramref name="interactionId"/> (every held result when null).</summary>
+    public IReadOnlyList<SubmittedResult> TakeEarlyResults(string? interactionId = null)
+    {
+        var taken = EarlyResults.Where(r => interactionId is null || r.InteractionId == interactionId).ToList();
+        foreach (var result in taken) EarlyResults.Remove(result);
+        return taken;
+    }
+
+    /// <summary>Every call answered: closes the round and returns the create body that sends the results, as the new running request.</summary>
+    public JsonElement ContinueRound(Guid requestId)
+    {
+        var round = Awaiting!;
+        var results = ConversationRequests.Concat("[" + string.Join(",", round.Calls.Select(c => c.ResultStep)) + "]");
+        var template = TurnTemplate ?? Template ?? "{}";
+        JsonElement request;
+        if (Stateless)
+        {
+            TurnHistory = ConversationRequests.Concat(TurnHistory, round.Steps, results);
+            request = ConversationRequests.WithHistory(template, TurnHistory);
+        }
+        else
+        {
+            request = ConversationRequests.Chained(template, results, round.InteractionId);
+        }
+        CloseRound();
+        RequestId = requestId;
+        Remember(requestId);
+        InteractionId = null;
+        return request;
+    }
+
+    /// <summary>The turn's last interaction completed: its usage and steps join the conversation.</summary>
+    public void CompleteTurn(InteractionCompleted completed)
+    {
+        AddUsage(completed.Usage);
+        LastInteractionId = completed.InteractionId;
+        if (Stateless)
+            History = ConversationRequests.Concat(TurnHistory,
+                completed.Steps.ValueKind == JsonValueKind.Array ? ConversationRequests.Raw(completed.Steps) : null);
+    }
+
+    /// <summary>The running turn is over: its round closes and its per-turn state is cleared (held results must be answered first).</summary>
+    public void EndTurn()
+    {
+        if (Awaiting is not null) CloseRound();
+        EarlyResults.Clear();
+        TurnHistory = null;
+        CancelRequested = false;
+    }
+
+    /// <summary>Adds an interaction's token usage to the conversation's totals (the API's field names).</summary>
+    public void AddUsage(JsonElement usage)
+    {
+        if (usage.ValueKind != JsonValueKind.Object) return;
+        foreach (var member in usage.EnumerateObject())
+            if (member.Value.ValueKind == JsonValueKind.Number && member.Value.TryGetInt64(out var value))
+                Usage[member.Name] = Usage.GetValueOrDefault(member.Name) + value;
+    }
+
+    private void BeginTurn(Guid turnId, string template)
+    {
+        TurnId = turnId;
+        TurnTemplate = template;
+        TurnCount++;
+        Rounds = 0;
+        Awaiting = null;
+        ResultsDueAt = null;
+        CancelRequested = false;
+        InteractionId = null;
+        TurnHistory = null;
+        EarlyResults.Clear();
+    }
+
+    private void CloseRound()
+    {
+        var round = Awaiting!;
+        ClosedRounds.Add(new ClosedRound
+        {
+            InteractionId = round.InteractionId,
+            AnsweredCallIds = round.Calls.Where(c => c.ResultStep is not null).Select(c => c.CallId).ToList(),
+        });
+        if (ClosedRounds.Count > ClosedRoundsKept) ClosedRounds.RemoveAt(0);
+        Awaiting = null;
+        ResultsDueAt = null;
+    }
 }
 
 /// <summary>An interaction that ended <c>requires_action</c> and the results collected for its calls.</summary>

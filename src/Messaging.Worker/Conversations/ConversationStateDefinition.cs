@@ -11,11 +11,30 @@ namespace Messaging.Worker.Conversations;
 /// </summary>
 public sealed class ConversationStateDefinition : SagaDefinition<ConversationState>
 {
-    /// <summary>Reads the concurrency limit from the options.</summary>
+    private readonly ConversationOptions _options;
+
+    /// <summary>Reads the concurrency limit and the early-event patience from the options.</summary>
     public ConversationStateDefinition(IOptions<ConversationOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
         ConcurrentMessageLimit = options.Value.ConcurrentMessageLimit;
+    }
+
+    /// <summary>
+    /// Retry intervals for an early event: quick at first (the request is usually a few milliseconds behind), then once
+    /// a second, until a second past <paramref name="patience"/>, so the saga sees the event old enough to call it stale.
+    /// </summary>
+    public static TimeSpan[] EarlyEventRetryIntervals(TimeSpan patience)
+    {
+        var intervals = new List<TimeSpan>();
+        var total = TimeSpan.Zero;
+        for (var next = TimeSpan.FromMilliseconds(25); total <= patience + TimeSpan.FromSeconds(1); next = TimeSpan.FromMilliseconds(Math.Min(next.TotalMilliseconds * 2, 1000)))
+        {
+            intervals.Add(next);
+            total += next;
+        }
+        return [.. intervals];
     }
 
     /// <inheritdoc />
@@ -30,11 +49,11 @@ public sealed class ConversationStateDefinition : SagaDefinition<ConversationSta
             r.Ignore<EarlyEventException>();
             r.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
         });
-        // An event that overtook its request waits for it: retried over ~7 s (EarlyEventPatience is 5 s by default).
+        // An event that overtook its request waits for it: retried until a little past EarlyEventPatience (5 s by default).
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<EarlyEventException>();
-            r.Intervals(25, 50, 100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000);
+            r.Intervals(EarlyEventRetryIntervals(_options.EarlyEventPatience));
         });
         // Conflicts come in bursts when many results of one conversation arrive at once: retry quickly, many times, with jitter.
         endpointConfigurator.UseMessageRetry(r =>

@@ -1,0 +1,79 @@
+using MassTransit;
+using MassTransit.Saga;
+using Messaging.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Conversations;
+
+/// <summary>
+/// Finds the conversation of a <see cref="CancelInteraction"/> that names only a turn, a request or an interaction,
+/// and sends the cancel to the saga with its <c>conversationId</c>: a turn waiting behind another, or one whose
+/// round waits for function results, has no stream for a replica to stop, so only the saga can end it. A
+/// conversation's first request or turn carries its id (the fast path, one lookup by key); any other is found with a
+/// query over the saga store (in PostgreSQL, a read of the whole table: give <c>conversationId</c> where it is known).
+/// One queue for all replicas, so each cancel is looked up once.
+/// </summary>
+public sealed class ConversationCancelRouter(
+    ILoadSagaRepository<ConversationState> load,
+    IQuerySagaRepository<ConversationState> query,
+    IEndpointNameFormatter names,
+    IOptions<ConversationOptions> options,
+    TimeProvider time) : IConsumer<CancelInteraction>
+{
+    /// <inheritdoc />
+    public async Task Consume(ConsumeContext<CancelInteraction> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancel = context.Message;
+        if (cancel.ConversationId is not null || cancel is { TurnId: null, RequestId: null, InteractionId: null }) return;
+
+        if (await FindAsync(cancel) is not { } conversationId)
+        {
+            // The cancel may have overtaken its request; once it is old enough it was for no conversation.
+            await new ConversationRules(options.Value, time).WaitIfEarly(context);
+            return;
+        }
+        var saga = await context.GetSendEndpoint(new Uri($"queue:{names.Saga<ConversationState>()}"));
+        await saga.Send(cancel with { ConversationId = conversationId }, context.CancellationToken);
+    }
+
+    private async Task<Guid?> FindAsync(CancelInteraction cancel)
+    {
+        foreach (var id in new[] { cancel.RequestId, cancel.TurnId })
+            if (id is { } key && await load.Load(key) is { } first && Names(first, cancel))
+                return first.CorrelationId;
+        var found = await query.Find(new SagaQuery<ConversationState>(s =>
+            (cancel.RequestId != null && (s.RequestId == cancel.RequestId || s.QueuedTurns.Any(t => t.RequestId == cancel.RequestId)))
+            || (cancel.TurnId != null && (s.TurnId == cancel.TurnId || s.QueuedTurns.Any(t => t.RequestId == cancel.TurnId)))
+            || (cancel.InteractionId != null && (s.InteractionId == cancel.InteractionId || (s.Awaiting != null && s.Awaiting.InteractionId == cancel.InteractionId)))));
+        return found.Select(id => (Guid?)id).FirstOrDefault();
+    }
+
+    private static bool Names(ConversationState saga, CancelInteraction cancel) =>
+        saga.IsTargetedBy(cancel) || (cancel.TurnId ?? cancel.RequestId) is { } turn && saga.QueuedTurns.Any(t => t.RequestId == turn);
+}
+
+/// <summary>The router's queue: a cancel that overtook its request is retried until it is known or old enough.</summary>
+public sealed class ConversationCancelRouterDefinition : ConsumerDefinition<ConversationCancelRouter>
+{
+    private readonly ConversationOptions _options;
+
+    /// <summary>Reads the early-event patience from the options.</summary>
+    public ConversationCancelRouterDefinition(IOptions<ConversationOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+    }
+
+    /// <inheritdoc />
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ConversationCancelRouter> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Handle<EarlyEventException>();
+            r.Intervals(ConversationStateDefinition.EarlyEventRetryIntervals(_options.EarlyEventPatience));
+        });
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using MassTransit;
+using Messaging.Contracts;
+
+namespace Messaging.Worker.Conversations;
+
+/// <summary>
+/// The saga's guards and deadlines, read from its options and its one clock (the injected <see cref="TimeProvider"/>:
+/// every time the saga compares comes from it, so tests drive deadlines with a fake clock).
+/// </summary>
+internal sealed class ConversationRules(ConversationOptions options, TimeProvider time)
+{
+    public DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    /// <summary>When an idle conversation is removed, counted from now.</summary>
+    public DateTime ExpiryFromNow => Now + options.Retention;
+
+    /// <summary>How long turns for a conversation not seen yet wait for its first request.</summary>
+    public DateTime GraceFromNow => Now + options.StartGrace;
+
+    /// <summary>When an open round's results are due, counted from now.</summary>
+    public DateTime ResultsDueFromNow => Now + options.FunctionResultTimeout;
+
+    public bool HasExpired(ConversationState saga) => !(saga.ExpiresAt > Now);
+
+    public bool ResultsOverdue(ConversationState saga) => saga.Awaiting is not null && saga.ResultsDueAt <= Now;
+
+    /// <summary>Why a <see cref="ConversationTurnRequested"/> cannot run in this conversation, or null.</summary>
+    public static ValidationProblem? TurnProblem(ConversationState saga, ConversationTurnRequested turn)
+    {
+        if (turn.RequestId == Guid.Empty) return new("requestId", "is required: a UUID that identifies this turn");
+        if (turn.Input.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+            return new("input", "is required: a string, a content block, or a list of content blocks or steps");
+        if (turn.Request.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
+            return new("request", "must be a JSON object of create-body overrides, or left out");
+        if (turn.Request.ValueKind == JsonValueKind.Object && turn.Request.TryGetProperty("store", out var store)
+            && (store.ValueKind == JsonValueKind.False) != saga.Stateless)
+            return new("request.store", saga.Stateless
+                ? "this conversation is stateless (store: false) from its first turn; it cannot switch to stored interactions"
+                : "this conversation is stored from its first turn; it cannot switch to store: false (the saga holds no history for it)");
+        return null;
+    }
+
+    /// <summary>Why a turn cannot wait behind the running one, or null.</summary>
+    public ValidationProblem? QueueProblem(ConversationState saga, ConversationTurnRequested turn) =>
+        saga.QueuedTurns.Count >= options.MaxQueuedTurns
+            ? new("conversationId", $"{saga.QueuedTurns.Count} turns already wait in this conversation (Conversations:MaxQueuedTurns)")
+            : TurnProblem(saga, turn);
+
+    /// <summary>Why the saga will not answer a round the model asked for, or null: it can only answer function calls, and only so many times.</summary>
+    public (string Reason, string Message)? RoundRefusal(ConversationState saga, InteractionRequiresAction action) =>
+        action.Calls.Count == 0
+            ? ("unsupported_action", $"interaction {action.InteractionId} requires an action that is not a function call; the saga can only answer function calls")
+            : saga.Rounds > options.MaxFunctionRounds
+                ? ("round_limit", $"the turn asked for function results {saga.Rounds} times; the limit is {options.MaxFunctionRounds} (Conversations:MaxFunctionRounds)")
+                : null;
+
+    public string MissingResults(ConversationState saga) =>
+        $"no result for {string.Join(", ", saga.Awaiting!.Calls.Where(c => c.ResultStep is null).Select(c => $"{c.Name} ({c.CallId})"))} " +
+        $"within {options.FunctionResultTimeout} (Conversations:FunctionResultTimeout)";
+
+    public string Expired => $"the conversation had no activity for {options.Retention} (Conversations:Retention) and was removed";
+
+    /// <summary>
+    /// An event of a request this conversation has not seen: until the event is <see cref="ConversationOptions.EarlyEventPatience"/>
+    /// old it is early (the request is still on its way), and is retried; after that it is stale. Its age counts from this
+    /// endpoint's first attempt, on the saga's clock (not the sender's <c>SentTime</c>, another machine's wall clock).
+    /// </summary>
+    public Task WaitIfEarly(ConsumeContext context)
+    {
+        var first = context.ReceiveContext.GetOrAddPayload(() => new FirstAttempt(Now));
+        if (Now - first.At < options.EarlyEventPatience)
+            throw new EarlyEventException($"{context.ReceiveContext.InputAddress}: an event of a request this conversation has not seen yet; retried until it is {options.EarlyEventPatience} old");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>When this endpoint first tried a message (kept on its receive context across retries).</summary>
+    private sealed record FirstAttempt(DateTime At);
+}
