@@ -31,9 +31,16 @@ internal static class ConversationBinders
         binder.Touch(rules).ThenAsync(c =>
             c.Publish(ConversationMessages.Request(c.Saga, c.Saga.BeginManagedTurn(c.Message.RequestId, c.Message.Input, c.Message.Request))));
 
-    /// <summary>Starts the oldest waiting turn.</summary>
-    public static EventActivityBinder<ConversationState> StartQueuedTurn(this EventActivityBinder<ConversationState> binder, ConversationRules rules) =>
-        binder.Then(c => c.Saga.Touch(rules.ExpiryFromNow)).ThenAsync(c =>
+    /// <summary>The turn has ended: the oldest waiting turn starts (streaming), or the conversation is idle.</summary>
+    public static EventActivityBinder<ConversationState, T> StartNextTurnOrIdle<T>(this EventActivityBinder<ConversationState, T> binder, ConversationRules rules,
+        State idle, State streaming) where T : class =>
+        binder.IfElse(c => c.Saga.QueuedTurns.Count > 0,
+            next => next.StartQueuedTurn(rules).TransitionTo(streaming),
+            none => none.TransitionTo(idle));
+
+    private static EventActivityBinder<ConversationState, T> StartQueuedTurn<T>(this EventActivityBinder<ConversationState, T> binder, ConversationRules rules)
+        where T : class =>
+        binder.Touch(rules).ThenAsync(c =>
         {
             var next = c.Saga.DequeueTurn();
             using var input = JsonDocument.Parse(next.Input);
@@ -134,8 +141,8 @@ internal static class ConversationBinders
         });
 
     /// <summary>
-    /// The running turn is over (transition to Idle next, where a waiting turn starts). Results still held for it never
-    /// met a round: their executors hear so.
+    /// The running turn is over (<see cref="StartNextTurnOrIdle{T}"/> next). Results still held for it never met a
+    /// round: their executors hear so.
     /// </summary>
     public static EventActivityBinder<ConversationState, T> EndTurn<T>(this EventActivityBinder<ConversationState, T> binder, ConversationRules rules)
         where T : class =>

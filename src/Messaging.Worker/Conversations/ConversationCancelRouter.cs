@@ -7,7 +7,7 @@ namespace Messaging.Worker.Conversations;
 
 /// <summary>
 /// Finds the conversation of a <see cref="CancelInteraction"/> that names only a turn, a request or an interaction,
-/// and sends the cancel to the saga with its <c>conversationId</c>: a turn waiting behind another, or one whose
+/// and publishes the cancel again with its <c>conversationId</c>, for the saga: a turn waiting behind another, or one whose
 /// round waits for function results, has no stream for a replica to stop, so only the saga can end it. A
 /// conversation's first request or turn carries its id (the fast path, one lookup by key); any other is found with a
 /// query over the saga store (in PostgreSQL, a read of the whole table: give <c>conversationId</c> where it is known).
@@ -16,9 +16,7 @@ namespace Messaging.Worker.Conversations;
 public sealed class ConversationCancelRouter(
     ILoadSagaRepository<ConversationState> load,
     IQuerySagaRepository<ConversationState> query,
-    IEndpointNameFormatter names,
-    IOptions<ConversationOptions> options,
-    TimeProvider time) : IConsumer<CancelInteraction>
+    ConversationStateMachine machine) : IConsumer<CancelInteraction>
 {
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<CancelInteraction> context)
@@ -30,11 +28,11 @@ public sealed class ConversationCancelRouter(
         if (await FindAsync(cancel) is not { } conversationId)
         {
             // The cancel may have overtaken its request; once it is old enough it was for no conversation.
-            await new ConversationRules(options.Value, time).WaitIfEarly(context);
+            await machine.Rules.WaitIfEarly(context);
             return;
         }
-        var saga = await context.GetSendEndpoint(new Uri($"queue:{names.Saga<ConversationState>()}"));
-        await saga.Send(cancel with { ConversationId = conversationId }, context.CancellationToken);
+        // Published, not sent to the saga's queue: replicas still holding the request see the same cancel again, which changes nothing.
+        await context.Publish(cancel with { ConversationId = conversationId }, context.CancellationToken);
     }
 
     private async Task<Guid?> FindAsync(CancelInteraction cancel)

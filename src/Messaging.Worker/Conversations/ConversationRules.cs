@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
@@ -64,16 +65,30 @@ internal sealed class ConversationRules(ConversationOptions options, TimeProvide
     /// <summary>
     /// An event of a request this conversation has not seen: until the event is <see cref="ConversationOptions.EarlyEventPatience"/>
     /// old it is early (the request is still on its way), and is retried; after that it is stale. Its age counts from this
-    /// endpoint's first attempt, on the saga's clock (not the sender's <c>SentTime</c>, another machine's wall clock).
+    /// process's first attempt, on the saga's clock (not the sender's <c>SentTime</c>, another machine's wall clock).
     /// </summary>
     public Task WaitIfEarly(ConsumeContext context)
     {
-        var first = context.ReceiveContext.GetOrAddPayload(() => new FirstAttempt(Now));
-        if (Now - first.At < options.EarlyEventPatience)
-            throw new EarlyEventException($"{context.ReceiveContext.InputAddress}: an event of a request this conversation has not seen yet; retried until it is {options.EarlyEventPatience} old");
+        var key = context.MessageId ?? Guid.Empty;
+        var now = Now;
+        var first = _firstAttempts.GetOrAdd(key, now);
+        if (now - first < options.EarlyEventPatience)
+        {
+            if (_firstAttempts.Count > FirstAttemptsKept) ForgetOldAttempts(now);
+            throw new EarlyEventException($"{context.ReceiveContext.InputAddress}: an event of a request this conversation has not seen yet ({now - first} old); retried until it is {options.EarlyEventPatience} old");
+        }
+        _firstAttempts.TryRemove(key, out _);
         return Task.CompletedTask;
     }
 
-    /// <summary>When this endpoint first tried a message (kept on its receive context across retries).</summary>
-    private sealed record FirstAttempt(DateTime At);
+    // Retries run in this process (the endpoint's retry filter), so the first attempts are remembered here; an event
+    // whose request came in time is never looked at again, hence the sweep of old entries.
+    private const int FirstAttemptsKept = 10_000;
+    private readonly ConcurrentDictionary<Guid, DateTime> _firstAttempts = new();
+
+    private void ForgetOldAttempts(DateTime now)
+    {
+        foreach (var (key, first) in _firstAttempts)
+            if (now - first > options.EarlyEventPatience * 2) _firstAttempts.TryRemove(key, out _);
+    }
 }

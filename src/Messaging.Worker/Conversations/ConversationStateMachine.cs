@@ -18,7 +18,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
     public ConversationStateMachine(IOptions<ConversationOptions> options, TimeProvider time, ILogger<ConversationStateMachine> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var rules = new ConversationRules(options.Value, time);
+        var rules = Rules = new ConversationRules(options.Value, time);
 
         InstanceState(x => x.CurrentState);
         // Worker events outlive the turn they belong to (a duplicate, the saga's own guard failure): not an error.
@@ -82,12 +82,6 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
                 .FailQueuedTurns("expired", "the conversation was removed before this turn could start")
                 .Finalize());
 
-        // Whenever a turn ends, the next waiting one starts.
-        WhenEnter(Idle, x => x
-            .If(c => c.Saga.QueuedTurns.Count > 0, next => next
-                .StartQueuedTurn(rules)
-                .TransitionTo(Streaming)));
-
         During(Streaming, AwaitingFunctionResults,
             When(TurnRequested)
                 .Touch(rules),
@@ -111,13 +105,13 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
                         .RejectEarlyResults(_ => "the turn was cancelled before this result could be used")
                         .Publish(c => ConversationMessages.TurnCancelled(c.Saga, c.Message.InteractionId))
                         .EndTurn(rules)
-                        .TransitionTo(Idle),
+                        .StartNextTurnOrIdle(rules, Idle, Streaming),
                     asked => asked.IfElse(c => rules.RoundRefusal(c.Saga, c.Message) is not null,
                         refused => refused
                             .RejectEarlyResults(c => $"the turn failed ({rules.RoundRefusal(c.Saga, c.Message)!.Value.Reason}) before this result could be used")
                             .FailTurn(c => rules.RoundRefusal(c.Saga, c.Message)!.Value, logger)
                             .EndTurn(rules)
-                            .TransitionTo(Idle),
+                            .StartNextTurnOrIdle(rules, Idle, Streaming),
                         answerable => answerable
                             .Then(c => c.Saga.ResultsDueAt = rules.ResultsDueFromNow)
                             .TransitionTo(AwaitingFunctionResults)
@@ -128,7 +122,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
             When(Completed, c => c.Message.RequestId == c.Saga.RequestId)
                 .Then(c => c.Saga.CompleteTurn(c.Message))
                 .EndTurn(rules)
-                .TransitionTo(Idle),
+                .StartNextTurnOrIdle(rules, Idle, Streaming),
             // The executor was faster than this queue: the result waits for the round it answers.
             When(ResultSubmitted, c => c.Saga.IsUnknownRound(c.Message.InteractionId) && c.Saga.CanHoldEarlyResult(c.Message))
                 .Touch(rules)
@@ -166,23 +160,23 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
                 .CancelQueuedTurnsIfWholeConversation()
                 .Publish(c => ConversationMessages.TurnCancelled(c.Saga, c.Saga.Awaiting!.InteractionId))
                 .EndTurn(rules)
-                .TransitionTo(Idle),
+                .StartNextTurnOrIdle(rules, Idle, Streaming),
             When(Due, c => rules.ResultsOverdue(c.Saga))
                 .FailTurn(c => ("timeout", rules.MissingResults(c.Saga)), logger)
                 .EndTurn(rules)
-                .TransitionTo(Idle));
+                .StartNextTurnOrIdle(rules, Idle, Streaming));
 
         During(Streaming, AwaitingFunctionResults,
             // The running request ended without completing: so does its turn.
             When(Failed, c => c.Message.RequestId == c.Saga.RequestId)
                 .EndTurn(rules)
-                .TransitionTo(Idle),
+                .StartNextTurnOrIdle(rules, Idle, Streaming),
             When(Cancelled, c => c.Message.RequestId == c.Saga.RequestId)
                 .EndTurn(rules)
-                .TransitionTo(Idle),
+                .StartNextTurnOrIdle(rules, Idle, Streaming),
             When(Rejected, c => c.Message.RequestId == c.Saga.RequestId)
                 .EndTurn(rules)
-                .TransitionTo(Idle),
+                .StartNextTurnOrIdle(rules, Idle, Streaming),
             When(Failed, c => c.Message.RequestId != c.Saga.RequestId)
                 .RecordEnd(rules, m => m.RequestId),
             When(Cancelled, c => c.Message.RequestId != c.Saga.RequestId)
@@ -220,7 +214,7 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
                 .TransitionTo(Streaming)
                 .If(c => c.Saga.HasEnded(c.Message.RequestId), ended => ended
                     .EndTurn(rules)
-                    .TransitionTo(Idle)),
+                    .StartNextTurnOrIdle(rules, Idle, Streaming)),
             // Events of another request than the running one: retried while early, ignored when stale.
             When(Started, c => c.Message.RequestId != c.Saga.RequestId)
                 .WaitIfUnknown(rules, m => m.RequestId),
@@ -284,6 +278,9 @@ public sealed class ConversationStateMachine : MassTransitStateMachine<Conversat
 
     /// <summary>The sweeper says a deadline may have passed.</summary>
     public Event<ConversationDue> Due { get; private set; } = null!;
+
+    /// <summary>The guards and the clock this machine decides with (the cancel router waits for early cancels with them).</summary>
+    internal ConversationRules Rules { get; }
 
     private static string NotWaiting(FunctionResultSubmitted result) =>
         $"interaction {result.InteractionId} is not waiting for function results in conversation {result.ConversationId}";

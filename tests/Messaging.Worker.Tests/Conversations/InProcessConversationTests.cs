@@ -9,8 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Messaging.Worker.Tests.Conversations;
 
 /// <summary>
-/// The single-process default (in-memory transport and saga store), with short deadlines: a round whose results do
-/// not all arrive in time fails with <c>timeout</c>, and an idle conversation is removed after its retention.
+/// The single-process default (in-memory transport and saga store, the sweeper on its own timer), with a short
+/// deadline: a round whose results do not all arrive in time fails with <c>timeout</c>. The saga's rules one by one,
+/// retention included, are in <see cref="ConversationStateMachineTests"/> on a fake clock.
 /// </summary>
 public sealed class InProcessConversationTests : IAsyncLifetime
 {
@@ -28,7 +29,6 @@ public sealed class InProcessConversationTests : IAsyncLifetime
             ["Interactions:BaseUrl"] = _emulator.BaseAddress.ToString(),
             ["Interactions:ApiKey"] = WorkerFixture.ApiKey,
             ["Conversations:FunctionResultTimeout"] = "00:00:00.500",
-            ["Conversations:Retention"] = "00:00:03",
             ["Conversations:SweepInterval"] = "00:00:00.050",
             ["Conversations:StartGrace"] = "00:00:00.500",
         }, configureBus: x =>
@@ -57,24 +57,6 @@ public sealed class InProcessConversationTests : IAsyncLifetime
         events = await _events.WaitAsync(conversation, e => e.Of<FunctionResultRejected>().Count == 1, "the late result reported");
         Assert.Equal("late", events.Single<FunctionResultRejected>().Reason);
         Assert.Single(events.Of<InteractionRequested>());
-    }
-
-    [Fact]
-    public async Task A_conversation_idle_past_its_retention_is_removed()
-    {
-        var conversation = Guid.NewGuid();
-        await Bus.Publish(new InteractionRequested
-        {
-            RequestId = conversation, Request = JsonDocument.Parse("""{"model":"gemini-3.5-flash","input":"Hello"}""").RootElement.Clone(),
-        }, Ct);
-        await _events.TurnEndedAsync(conversation, conversation);
-
-        // Once removed, the saga no longer knows the conversation: a turn for it waits, then is rejected as unknown.
-        var turn = Guid.NewGuid();
-        await Task.Delay(TimeSpan.FromSeconds(4), Ct); // past the 3 s retention
-        await Bus.Publish(new ConversationTurnRequested { RequestId = turn, ConversationId = conversation, Input = JsonSerializer.SerializeToElement("Still there?") }, Ct);
-        var events = await _events.TurnEndedAsync(conversation, turn);
-        Assert.Equal("conversationId", Assert.Single(events.Single<InteractionRejected>().Errors).Field);
     }
 
     private IBus Bus => _worker!.Services.GetRequiredService<IBus>();
