@@ -28,6 +28,7 @@ public static class MessagingBusExtensions
         services.AddInteractionsClient();
         services.AddWorkerMediator();
         services.AddSingleton<InFlightInteractions>();
+        services.AddScoped<InteractionRelayFactory>();
         AddStreamEventPublisher(services, configuration);
         services.AddSingleton<WorkerTelemetry>();
         services.AddMetrics();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Messaging.Contracts;
 using Messaging.Interactions.Models;
@@ -10,11 +11,13 @@ using Messaging.Worker.Infrastructure;
 namespace Messaging.Worker.Interactions;
 
 /// <summary>
-/// Relays one request's API events onto the bus, in order, through the request's own publishing lane
-/// (<see cref="IStreamEventLane"/>): the broker holds a stream's events in the order they happened, and
-/// the request's message is acknowledged only after <see cref="ConfirmAsync"/>. Across continuation hops,
-/// step indexes and delta sequences continue where the previous hop stopped, so they stay unique and
-/// gapless for the whole request.
+/// Owns everything one request publishes: its ids, step indexes, delta sequences, the hop being read and every
+/// message built from them, from <see cref="InteractionStarted"/> to the final event. Made by
+/// <see cref="InteractionRelayFactory"/>; the handler only decides what happens next. Events go out in order through
+/// the request's own publishing lane (<see cref="IStreamEventLane"/>): the broker holds a stream's events in the
+/// order they happened, and the request's message is acknowledged only after <see cref="ConfirmAsync"/>. Across
+/// continuation hops, step indexes and delta sequences continue where the previous hop stopped, so they stay unique
+/// and gapless for the whole request.
 /// <para>
 /// Deltas are coalesced (<see cref="WorkerOptions.DeltaCoalescingWindow"/>): a delta is held while the stream
 /// already has the next event buffered, and goes out when the stream runs dry, when the next event cannot
@@ -24,24 +27,25 @@ namespace Messaging.Worker.Interactions;
 /// </para>
 /// </summary>
 internal sealed class InteractionRelay(
-    IStreamEventLane lane, WorkerTelemetry telemetry, Guid requestId, Guid conversationId, Guid turnId, CancellationToken publishToken,
+    IStreamEventLane lane, WorkerTelemetry telemetry, RequestIds ids, CancellationToken publishToken,
     TimeSpan coalescingWindow = default, DeltaDeliveryMode deliveryMode = DeltaDeliveryMode.Persistent)
 {
     private readonly long _windowTicks = (long)(coalescingWindow.TotalSeconds * Stopwatch.Frequency);
     private PendingDelta? _pending;
     private long _lastDeltaPublish;
     private readonly List<Step> _steps = [];
+    private readonly List<string> _hopIds = [];
+    private readonly List<JsonObject> _usages = [];
     private readonly HashSet<int> _startedIndexes = [];
     private readonly HashSet<int> _completedIndexes = [];
+    private InteractionAccumulator _hop = new();
+    private Interaction? _lastHop;
+    private IReadOnlyList<ErrorEvent> _lastHopErrors = [];
     private int _indexOffset;
     private long _sequence;
     private string? _status;
 
-    public Guid RequestId => requestId;
-
-    public Guid ConversationId => conversationId;
-
-    public Guid TurnId => turnId;
+    public Guid RequestId => ids.RequestId;
 
     /// <summary>The interaction being relayed (the latest hop); empty before the API created one.</summary>
     public string InteractionId { get; private set; } = "";
@@ -50,6 +54,15 @@ internal sealed class InteractionRelay(
     public IReadOnlyList<Step> Steps => _steps;
 
     public bool Started { get; private set; }
+
+    /// <summary>The hops finished so far (continuations), in order.</summary>
+    public IReadOnlyList<string> HopIds => _hopIds;
+
+    /// <summary>The last event of the hop being read: where its stream resumes.</summary>
+    public string? LastEventId => _hop.LastEventId;
+
+    /// <summary>True when the hop being read has reached its end (its <c>interaction.completed</c>).</summary>
+    public bool HopCompleted => _hop.IsCompleted;
 
     /// <summary>Publishes any event of this request, after the deltas held (see <see cref="ConfirmAsync"/> for when it is on the broker).</summary>
     public async Task PublishAsync<T>(T message) where T : class
@@ -70,8 +83,7 @@ internal sealed class InteractionRelay(
     /// deltas go out as soon as the stream runs dry or their window ends; <paramref name="next"/> runs after each
     /// event and stops the loop by returning false. Held deltas are flushed before it returns.
     /// </summary>
-    public async Task RelayAllAsync(IAsyncEnumerable<InteractionEvent> events, InteractionAccumulator hop, Func<InteractionEvent, bool> next,
-        CancellationToken cancellationToken)
+    public async Task RelayAllAsync(IAsyncEnumerable<InteractionEvent> events, Func<InteractionEvent, bool> next, CancellationToken cancellationToken)
     {
         var enumerator = events.GetAsyncEnumerator(cancellationToken);
         Task<bool>? reading = null;
@@ -98,7 +110,7 @@ internal sealed class InteractionRelay(
                 }
                 if (!more) break;
                 var evt = enumerator.Current;
-                await RelayAsync(evt, hop);
+                await RelayAsync(evt);
                 if (!next(evt)) break;
             }
         }
@@ -122,7 +134,7 @@ internal sealed class InteractionRelay(
         _lastDeltaPublish = Stopwatch.GetTimestamp();
         var message = new Contracts.StepDelta
         {
-            RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Index = pending.Index, Sequence = pending.First, LastSequence = pending.Last, EventId = pending.EventId,
             Delta = ApiJson.ToElement(pending.Delta()), Text = pending.Text,
         };
@@ -144,7 +156,7 @@ internal sealed class InteractionRelay(
         _status = created.Status.Value;
         await lane.PublishAsync(new InteractionStarted
         {
-            RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Model = created.Model, Agent = created.Agent, Status = created.Status.Value, Created = created.Created,
             EnvironmentId = created.EnvironmentId,
         }, true, publishToken);
@@ -158,14 +170,14 @@ internal sealed class InteractionRelay(
         _status = status;
         await lane.PublishAsync(new InteractionStatusChanged
         {
-            RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId, Status = status,
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId, Status = status,
         }, true, publishToken);
     }
 
-    /// <summary>Applies <paramref name="evt"/> to <paramref name="hop"/> and publishes what it means.</summary>
-    public async Task RelayAsync(InteractionEvent evt, InteractionAccumulator hop)
+    /// <summary>Applies <paramref name="evt"/> to the hop being read and publishes what it means.</summary>
+    public async Task RelayAsync(InteractionEvent evt)
     {
-        var completedStep = hop.Apply(evt);
+        var completedStep = _hop.Apply(evt);
         if (evt is StepDeltaEvent delta)
         {
             await HoldDeltaAsync(delta);
@@ -201,19 +213,115 @@ internal sealed class InteractionRelay(
         }
     }
 
-    /// <summary>Closes a finished hop: its steps join the request's steps, the next hop's indexes follow them.</summary>
-    public void EndHop(Interaction hop)
+    /// <summary>Closes the hop being read and returns it: its steps join the request's, the next hop's indexes follow them.</summary>
+    public Interaction EndHop()
     {
+        var hop = _hop.ToInteraction();
+        if (hop.Id.Length == 0 && InteractionId.Length > 0) hop.Json["id"] = InteractionId;
         _steps.AddRange(hop.Steps);
+        _hopIds.Add(hop.Id);
+        if (hop.Json["usage"] is JsonObject usage) _usages.Add(usage);
         _indexOffset += hop.Steps.Count;
         _startedIndexes.Clear();
         _completedIndexes.Clear();
+        _lastHop = hop;
+        _lastHopErrors = _hop.Errors.ToList();
+        _hop = new InteractionAccumulator();
+        return hop;
+    }
+
+    /// <summary>Publishes <see cref="InteractionCompleted"/>: every step of every hop, the answer's text, the usage summed over the hops.</summary>
+    public async Task CompletedAsync(string? model)
+    {
+        var hop = LastHop;
+        await StatusAsync(hop.Status.Value);
+        var usage = SumUsage();
+        telemetry.TokensUsed(usage is null ? null : new Usage(usage), model);
+        await PublishAsync(new InteractionCompleted
+        {
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
+            Status = hop.Status.Value, Steps = AllSteps(), OutputText = Interaction.ComputeOutputText(_steps),
+            Usage = ApiJson.ToElement(usage), ContinuationIds = _hopIds.Count > 1 ? _hopIds.ToList() : [], EnvironmentId = hop.EnvironmentId,
+        });
+    }
+
+    /// <summary>Publishes <see cref="InteractionRequiresAction"/>, then one <see cref="FunctionCallRequested"/> per call of the last hop.</summary>
+    public async Task RequiresActionAsync(string? model)
+    {
+        var hop = LastHop;
+        await StatusAsync(hop.Status.Value);
+        var usage = SumUsage();
+        telemetry.TokensUsed(usage is null ? null : new Usage(usage), model);
+        var calls = hop.Steps.OfType<FunctionCallStep>()
+            .Select(c => new FunctionCall(c.Id, c.Name, ApiJson.ToElement(c.Json["arguments"] ?? new JsonObject()))).ToList();
+        await PublishAsync(new InteractionRequiresAction
+        {
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
+            Steps = AllSteps(), Calls = calls, Usage = ApiJson.ToElement(usage),
+        });
+        foreach (var call in calls)
+        {
+            await PublishAsync(new FunctionCallRequested
+            {
+                RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
+                CallId = call.CallId, Name = call.Name, Arguments = call.Arguments,
+            });
+        }
+    }
+
+    /// <summary>Publishes <see cref="InteractionFailed"/>.</summary>
+    public Task FailedAsync(string reason, string message, JsonElement error = default, bool retryable = false, int attempts = 1) =>
+        PublishAsync(new InteractionFailed
+        {
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
+            Status = "failed", Error = error, Retryable = retryable, Attempts = attempts, Reason = reason, Message = message,
+        });
+
+    /// <summary>Publishes <see cref="InteractionFailed"/> for a hop that ended <c>failed</c>, with the API's error wherever it gave one.</summary>
+    public Task HopFailedAsync()
+    {
+        var hop = LastHop;
+        var error = (hop.Errors.Count > 0 ? hop.Errors[0].Json : null)
+            ?? _lastHopErrors.Select(e => e.Json["error"] as JsonObject).FirstOrDefault(e => e is not null)
+            ?? hop.Steps.OfType<ModelOutputStep>().Select(s => s.Error?.Json).FirstOrDefault(e => e is not null);
+        return FailedAsync("api_error", error?["message"]?.ToString() ?? "The interaction failed.", ApiJson.ToElement(error));
+    }
+
+    /// <summary>Publishes <see cref="InteractionCancelled"/>.</summary>
+    public Task CancelledAsync() =>
+        PublishAsync(new InteractionCancelled { RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId });
+
+    private Interaction LastHop => _lastHop ?? throw new InvalidOperationException("No hop has ended yet.");
+
+    private JsonElement AllSteps()
+    {
+        var steps = new JsonArray();
+        foreach (var step in _steps) steps.Add(step.Json.DeepClone());
+        return ApiJson.ToElement(steps);
+    }
+
+    /// <summary>The usage of the whole request: every numeric member summed over the hops, the rest as the last hop gave it.</summary>
+    private JsonObject? SumUsage()
+    {
+        if (_usages.Count <= 1) return _usages.FirstOrDefault();
+        var sum = (JsonObject)_usages[^1].DeepClone();
+        foreach (var (name, value) in _usages[^1])
+        {
+            if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.Number) continue;
+            long total = 0;
+            foreach (var usage in _usages)
+            {
+                if (usage[name] is JsonValue n && n.TryGetValue(out long part)) total += part;
+            }
+            sum[name] = total;
+        }
+        return sum;
     }
 
     private ValueTask PublishStepStartedAsync(int index, JsonNode? step) =>
         lane.PublishAsync(new StepStarted
         {
-            RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Step = ApiJson.ToElement(step),
         }, true, publishToken);
 
@@ -232,7 +340,7 @@ internal sealed class InteractionRelay(
         _completedIndexes.Add(index);
         await lane.PublishAsync(new StepCompleted
         {
-            RequestId = requestId, ConversationId = conversationId, TurnId = turnId, InteractionId = InteractionId,
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Step = ApiJson.ToElement(step.Json), Usage = ApiJson.ToElement(usage),
         }, true, publishToken);
     }

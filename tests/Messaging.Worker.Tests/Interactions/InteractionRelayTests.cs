@@ -1,0 +1,150 @@
+using System.Diagnostics.Metrics;
+using Messaging.Contracts;
+using Messaging.Interactions.Models;
+using Messaging.Interactions.Streaming;
+using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Interactions;
+using Messaging.Worker.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Messaging.Worker.Tests.Interactions;
+
+/// <summary>What a request publishes, from the API's events to the final message, on a recording lane: no broker, no API.</summary>
+public sealed class InteractionRelayTests : IDisposable
+{
+    private static readonly RequestIds Ids = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+    private readonly ServiceProvider _metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly RecordingLane _lane = new();
+
+    public void Dispose() => _metrics.Dispose();
+
+    [Fact]
+    public async Task Step_indexes_and_delta_sequences_continue_across_hops_and_the_completion_sums_them()
+    {
+        var relay = Relay();
+        await RelayAsync(relay, Hop("v1_first", "requires_continuation", ["Hello", ", wor"], inputTokens: 3, outputTokens: 4));
+        Assert.Equal("requires_continuation", relay.EndHop().Status.Value);
+        await RelayAsync(relay, Hop("v1_second", "completed", ["ld", "!"], inputTokens: 5, outputTokens: 2, first: false));
+        relay.EndHop();
+        await relay.CompletedAsync("gemini-3.5-flash");
+
+        Assert.Single(_lane.Of<InteractionStarted>());
+        var deltas = _lane.Of<StepDelta>().ToList();
+        Assert.Equal([1L, 2, 3, 4], deltas.Select(d => d.Sequence));
+        Assert.Equal([0, 0, 1, 1], deltas.Select(d => d.Index));
+        Assert.Equal([0, 1], _lane.Of<StepStarted>().Select(s => s.Index));
+        Assert.Equal([0, 1], _lane.Of<StepCompleted>().Select(s => s.Index));
+        var completed = Assert.IsType<InteractionCompleted>(_lane.Published[^1].Message);
+        Assert.Equal(["v1_first", "v1_second"], completed.ContinuationIds);
+        Assert.Equal("Hello, world!", completed.OutputText);
+        Assert.Equal(2, completed.Steps.GetArrayLength());
+        Assert.Equal(8, completed.Usage.GetProperty("total_input_tokens").GetInt32());
+        Assert.Equal(6, completed.Usage.GetProperty("total_output_tokens").GetInt32());
+        Assert.All(_lane.Published.Select(p => p.Message), m => AssertIds(m));
+    }
+
+    [Fact]
+    public async Task Deltas_held_in_a_window_go_out_as_one_message_with_their_range_before_the_next_event()
+    {
+        var relay = Relay(TimeSpan.FromSeconds(10));
+        await RelayAsync(relay, Hop("v1_merge", "completed", ["a", "b", "c"]));
+
+        var delta = Assert.Single(_lane.Of<StepDelta>());
+        Assert.Equal((1L, 3L, "abc"), (delta.Sequence, delta.LastSequence, delta.Text));
+        var order = _lane.Published.Select(p => p.Message.GetType().Name).ToList();
+        Assert.True(order.IndexOf(nameof(StepDelta)) < order.IndexOf(nameof(StepCompleted)), string.Join(", ", order));
+    }
+
+    [Fact]
+    public async Task Transient_deltas_are_handed_over_non_persistent_and_everything_else_persistent()
+    {
+        var relay = Relay(deliveryMode: DeltaDeliveryMode.Transient);
+        await RelayAsync(relay, Hop("v1_transient", "completed", ["x", "y"]));
+
+        Assert.All(_lane.Published, p => Assert.Equal(p.Message is not StepDelta, p.Persistent));
+    }
+
+    [Fact]
+    public async Task A_snapshot_completes_the_steps_the_broken_stream_did_not()
+    {
+        var relay = Relay();
+        await relay.RelayAsync(Event("""{"event_type":"interaction.created","event_id":"e1","interaction":{"id":"v1_snap","status":"in_progress","model":"gemini-3.5-flash"}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.start","event_id":"e2","index":0,"step":{"type":"thought"}}"""));
+        await relay.RelayAsync(new InteractionSnapshotEvent(new Interaction(Messaging.Interactions.Json.InteractionsJson.ParseObject(
+            """{"id":"v1_snap","status":"completed","steps":[{"type":"thought"},{"type":"model_output","content":[{"type":"text","text":"Done."}]}]}"""))));
+
+        Assert.Equal([0, 1], _lane.Of<StepStarted>().Select(s => s.Index));
+        Assert.Equal([0, 1], _lane.Of<StepCompleted>().Select(s => s.Index));
+        Assert.Equal("completed", relay.EndHop().Status.Value);
+    }
+
+    [Fact]
+    public async Task Requires_action_publishes_the_round_then_one_call_request_per_call()
+    {
+        var relay = Relay();
+        await relay.RelayAsync(Event("""{"event_type":"interaction.created","event_id":"e1","interaction":{"id":"v1_calls","status":"in_progress"}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.start","event_id":"e2","index":0,"step":{"type":"function_call","id":"call_1","name":"get_current_temperature","arguments":{"location":"Lima"}}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.stop","event_id":"e3","index":0}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.start","event_id":"e4","index":1,"step":{"type":"function_call","id":"call_2","name":"get_local_time","arguments":{"location":"Lima"}}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.stop","event_id":"e5","index":1}"""));
+        await relay.RelayAsync(Event("""{"event_type":"interaction.completed","event_id":"e6","interaction":{"id":"v1_calls","status":"requires_action"}}"""));
+        relay.EndHop();
+        await relay.RequiresActionAsync("gemini-3.5-flash");
+        await relay.ConfirmAsync();
+
+        var tail = _lane.Published.Select(p => p.Message).SkipWhile(m => m is not InteractionRequiresAction).ToList();
+        var action = Assert.IsType<InteractionRequiresAction>(tail[0]);
+        Assert.Equal(["call_1", "call_2"], action.Calls.Select(c => c.CallId));
+        Assert.Equal(["call_1", "call_2"], tail.Skip(1).Cast<FunctionCallRequested>().Select(c => c.CallId));
+        Assert.All(tail, m => AssertIds(m, "v1_calls"));
+        Assert.Equal(1, _lane.Confirms);
+    }
+
+    [Fact]
+    public async Task A_failure_and_a_cancellation_name_the_interaction_they_end()
+    {
+        var relay = Relay();
+        await relay.RelayAsync(Event("""{"event_type":"interaction.created","event_id":"e1","interaction":{"id":"v1_fail","status":"in_progress"}}"""));
+        await relay.FailedAsync("api_error", "quota", retryable: true, attempts: 3);
+        await relay.CancelledAsync();
+
+        var failed = Assert.Single(_lane.Of<InteractionFailed>());
+        Assert.Equal(("api_error", "quota", true, 3), (failed.Reason, failed.Message, failed.Retryable, failed.Attempts));
+        AssertIds(failed, "v1_fail");
+        AssertIds(Assert.Single(_lane.Of<InteractionCancelled>()), "v1_fail");
+    }
+
+    private InteractionRelay Relay(TimeSpan window = default, DeltaDeliveryMode deliveryMode = DeltaDeliveryMode.Persistent) =>
+        new(_lane, new WorkerTelemetry(_metrics.GetRequiredService<IMeterFactory>()), Ids, TestContext.Current.CancellationToken, window, deliveryMode);
+
+    private static async Task RelayAsync(InteractionRelay relay, IEnumerable<InteractionEvent> events)
+    {
+        foreach (var evt in events) await relay.RelayAsync(evt);
+    }
+
+    /// <summary>One hop's events: created (or a status update for a continuation), one model_output step streamed in <paramref name="texts"/>, its end.</summary>
+    private static IEnumerable<InteractionEvent> Hop(string id, string status, string[] texts, int inputTokens = 1, int outputTokens = 1, bool first = true)
+    {
+        var n = 0;
+        yield return first
+            ? Event($$$"""{"event_type":"interaction.created","event_id":"{{{id}}}-{{{n++}}}","interaction":{"id":"{{{id}}}","status":"in_progress","model":"gemini-3.5-flash"}}""")
+            : Event($$$"""{"event_type":"interaction.created","event_id":"{{{id}}}-{{{n++}}}","interaction":{"id":"{{{id}}}","status":"in_progress"}}""");
+        yield return Event($$$"""{"event_type":"step.start","event_id":"{{{id}}}-{{{n++}}}","index":0,"step":{"type":"model_output"}}""");
+        foreach (var text in texts)
+            yield return Event($$$"""{"event_type":"step.delta","event_id":"{{{id}}}-{{{n++}}}","index":0,"delta":{"type":"text","text":"{{{text}}}"}}""");
+        yield return Event($$$"""{"event_type":"step.stop","event_id":"{{{id}}}-{{{n++}}}","index":0}""");
+        var usage = $$"""{"total_input_tokens":{{inputTokens}},"total_output_tokens":{{outputTokens}}}""";
+        yield return Event($$"""{"event_type":"interaction.completed","event_id":"{{id}}-{{n}}","interaction":{"id":"{{id}}","status":"{{status}}","usage":""" + usage + "}}");
+    }
+
+    private static InteractionEvent Event(string json) => InteractionEvent.Parse(json);
+
+    private static void AssertIds(object message, string? interactionId = null)
+    {
+        dynamic m = message;
+        Assert.Equal(Ids.RequestId, (Guid)m.RequestId);
+        Assert.Equal(Ids.ConversationId, (Guid)m.ConversationId);
+        Assert.Equal(Ids.TurnId, (Guid)m.TurnId);
+        if (interactionId is not null) Assert.Equal(interactionId, (string)m.InteractionId);
+    }
+}

@@ -1,0 +1,25 @@
+using Messaging.Worker.Interactions;
+
+namespace Messaging.Worker.Tests.Support;
+
+/// <summary>A publishing lane that keeps what it was handed, in order: the relay's output without a broker.</summary>
+internal sealed class RecordingLane : IStreamEventLane
+{
+    public List<(object Message, bool Persistent)> Published { get; } = [];
+
+    public int Confirms { get; private set; }
+
+    public IEnumerable<T> Of<T>() => Published.Select(p => p.Message).OfType<T>();
+
+    public ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class
+    {
+        Published.Add((message, persistent));
+        return ValueTask.CompletedTask;
+    }
+
+    public Task ConfirmAsync(CancellationToken cancellationToken)
+    {
+        Confirms++;
+        return Task.CompletedTask;
+    }
+}
