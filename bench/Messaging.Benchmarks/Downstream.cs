@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MassTransit;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 

@@ -3,6 +3,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY contracts/Messaging.Contracts/ contracts/Messaging.Contracts/
+COPY src/Messaging.Client/ src/Messaging.Client/
 COPY src/Messaging.Interactions/ src/Messaging.Interactions/
 COPY src/Messaging.Worker/ src/Messaging.Worker/
 RUN dotnet publish src/Messaging.Worker -c Release -o /app

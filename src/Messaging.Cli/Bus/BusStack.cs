@@ -1,6 +1,7 @@
 using MassTransit;
 using Messaging.Cli.Logging;
 using Messaging.Cli.Rendering;
+using Messaging.Client;
 using Messaging.Emulator;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Configuration;

@@ -1,6 +1,6 @@
 using FluentValidation;
 using Mediator;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Worker.Infrastructure;

@@ -1,5 +1,5 @@
 using MassTransit;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 
 namespace Messaging.Worker.Publishing;
 

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using MassTransit;
+using Messaging.Client;
 using Messaging.Worker.Infrastructure;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;

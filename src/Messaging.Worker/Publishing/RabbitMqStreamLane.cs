@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using MassTransit;
 using MassTransit.Logging;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 using RabbitMQ.Client;
 
 namespace Messaging.Worker.Publishing;

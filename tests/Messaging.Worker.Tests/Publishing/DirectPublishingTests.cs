@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using MassTransit;
 using MassTransit.Logging;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Publishing;

@@ -1,4 +1,5 @@
 using MassTransit;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Emulator;
 using Messaging.Worker.Infrastructure;

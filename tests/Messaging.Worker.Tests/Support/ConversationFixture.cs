@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using MassTransit;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Emulator;
 using Messaging.Worker.Infrastructure;

@@ -1,4 +1,5 @@
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Publishing;
+using Messaging.Worker.Streaming;
 
 namespace Messaging.Worker.Tests.Support;
 

@@ -1,10 +1,11 @@
 using System.Text;
 using MassTransit;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Emulator;
 using Messaging.Interactions;
 using Messaging.Worker.Infrastructure;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Messaging.Worker.Infrastructure;
+namespace Messaging.Client;
 
 /// <summary>The message bus; bound from the <c>Bus</c> configuration section.</summary>
 public sealed class BusOptions
@@ -16,7 +16,7 @@ public sealed class BusOptions
 
     /// <summary>
     /// Messages RabbitMQ hands the work queue's consumer before they are acknowledged. Default: the
-    /// replica's stream limit (<see cref="WorkerOptions.MaxConcurrentStreams"/>), so no replica hoards work it cannot start.
+    /// replica's stream limit (<c>Worker:MaxConcurrentStreams</c>), so no replica hoards work it cannot start.
     /// </summary>
     [Range(1, 65535)]
     public int? PrefetchCount { get; set; }

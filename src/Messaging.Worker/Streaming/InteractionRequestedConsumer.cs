@@ -1,10 +1,11 @@
 using MassTransit;
 using Mediator;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// The work queue's consumer: hands each <see cref="InteractionRequested"/> to <see cref="StreamInteraction"/>.

@@ -3,11 +3,11 @@ using Messaging.Contracts;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Streaming;
 using Messaging.Worker.Infrastructure;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 using Messaging.Worker.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>What a request publishes, from the API's events to the final message, on a recording lane: no broker, no API.</summary>
 public sealed class InteractionRelayTests : IDisposable

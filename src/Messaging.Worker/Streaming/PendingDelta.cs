@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Messaging.Interactions.Models.Deltas;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// API deltas of one step waiting to go out as one <see cref="Contracts.StepDelta"/> (sequence range

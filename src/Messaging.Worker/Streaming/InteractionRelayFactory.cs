@@ -1,7 +1,8 @@
 using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Publishing;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>The ids every event of one request carries.</summary>
 /// <param name="RequestId">The request.</param>

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Messaging.Interactions.Json;
 
-namespace Messaging.Worker.Infrastructure;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// Moves API JSON between the client's <see cref="JsonNode"/> views and the contracts' <see cref="JsonElement"/>

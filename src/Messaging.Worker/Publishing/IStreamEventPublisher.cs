@@ -1,4 +1,4 @@
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Publishing;
 
 /// <summary>Puts streams' events on the bus: each stream publishes through a lane of its own.</summary>
 public interface IStreamEventPublisher

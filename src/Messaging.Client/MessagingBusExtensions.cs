@@ -1,67 +1,16 @@
 using MassTransit;
-using Messaging.Interactions;
-using Messaging.Worker.Conversations;
-using Messaging.Worker.Interactions;
-using Messaging.Worker.Publishing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Infrastructure;
+namespace Messaging.Client;
 
-/// <summary>Registers the worker in any host: the API client, the mediator and the bus.</summary>
+/// <summary>
+/// The bus every Messaging service shares, workers and requesters alike: one transport choice, one naming of queues
+/// and exchanges, so a requester's consumers meet the worker's events.
+/// </summary>
 public static class MessagingBusExtensions
 {
-    /// <summary>
-    /// Everything the worker needs: options (validated on start), the Interactions API client, the mediator
-    /// with its validation pipeline, the conversation saga (unless <c>Conversations:Enabled</c> is false), and the
-    /// bus with the worker's endpoints (see <see cref="AddMessagingBus"/>).
-    /// Another process (the CLI) hosts the worker in-process with this call.
-    /// </summary>
-    /// <param name="services">The host's services.</param>
-    /// <param name="configuration">The host's configuration; <c>Bus:RabbitMqUrl</c> picks the transport.</param>
-    /// <param name="configureBus">Adds the caller's own consumers, sagas or settings to the same bus.</param>
-    public static IServiceCollection AddMessagingWorker(this IServiceCollection services, IConfiguration configuration,
-        Action<IBusRegistrationConfigurator>? configureBus = null)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
-        services.AddInteractionsClient();
-        services.AddWorkerMediator();
-        services.AddSingleton<InFlightInteractions>();
-        services.AddScoped<InteractionRelayFactory>();
-        AddStreamEventPublisher(services, configuration);
-        services.AddSingleton<WorkerTelemetry>();
-        services.AddMetrics();
-        return services.AddMessagingBus(configuration, x =>
-        {
-            x.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>();
-            x.AddConsumer<CancelInteractionConsumer>().ExcludeFromConfigureEndpoints();
-            x.AddConversations(services, configuration);
-            configureBus?.Invoke(x);
-        }, (context, bus) =>
-        {
-            // Each replica's own control queue: non-durable, auto-deleted, uniquely named.
-            bus.ReceiveEndpoint(new TemporaryEndpointDefinition("interaction-control"),
-                e => e.ConfigureConsumer<CancelInteractionConsumer>(context));
-        });
-    }
-
-    /// <summary>How the worker publishes a stream's events: straight to RabbitMQ when it can (<see cref="WorkerOptions.DirectPublishing"/>), else through MassTransit.</summary>
-    private static void AddStreamEventPublisher(IServiceCollection services, IConfiguration configuration)
-    {
-        var rabbitMq = configuration.GetSection(BusOptions.SectionName).Get<BusOptions>()?.RabbitMqUrl is not null;
-        var direct = configuration.GetSection(WorkerOptions.SectionName).Get<WorkerOptions>()?.DirectPublishing ?? true;
-        if (rabbitMq && direct)
-        {
-            // A singleton (one connection per replica); never a scoped factory, whose scope would dispose it.
-            services.AddSingleton<IStreamEventPublisher, RabbitMqStreamEventPublisher>();
-        }
-        else
-        {
-            services.AddScoped<IStreamEventPublisher, MassTransitStreamEventPublisher>();
-        }
-    }
-
     /// <summary>
     /// The bus alone: RabbitMQ when <c>Bus:RabbitMqUrl</c> is set, else MassTransit's in-memory transport (one
     /// process). Queues are named in kebab case after their consumers (<c>interaction-requested</c>), exchanges

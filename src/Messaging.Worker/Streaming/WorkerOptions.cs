@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Messaging.Worker.Infrastructure;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>How a worker replica runs interactions; bound from the <c>Worker</c> configuration section.</summary>
 public sealed class WorkerOptions
@@ -39,11 +39,11 @@ public sealed class WorkerOptions
     public TimeSpan DeltaCoalescingWindow { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
-    /// How <c>StepDelta</c> messages are published (default <see cref="Interactions.DeltaDeliveryMode.Persistent"/>):
+    /// How <c>StepDelta</c> messages are published (default <see cref="DeltaDeliveryMode.Persistent"/>):
     /// persistent ones survive a broker restart, transient ones cost the broker no disk write. Every other event is
     /// always persistent, and <c>StepCompleted</c> repeats the whole step, so a lost transient delta loses no output.
     /// </summary>
-    public Interactions.DeltaDeliveryMode DeltaDeliveryMode { get; set; } = Interactions.DeltaDeliveryMode.Persistent;
+    public DeltaDeliveryMode DeltaDeliveryMode { get; set; } = DeltaDeliveryMode.Persistent;
 
     /// <summary>
     /// On RabbitMQ, publish a stream's events (started, steps, deltas, the final event) with RabbitMQ.Client directly,

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Messaging.Worker.Infrastructure;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>The validator accepts every input form the API accepts (the integration tests cover what it rejects).</summary>
 public sealed class StreamInteractionValidatorTests

@@ -5,7 +5,7 @@ using Messaging.Interactions.Models.Deltas;
 using Messaging.Interactions.Streaming;
 using Messaging.Worker.Tests.Support;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>Delta coalescing: ranges stay gapless and ordered, merged deltas say what their parts said, nothing is held past a step's end.</summary>
 [Trait("Needs", "RabbitMQ")]

@@ -2,7 +2,7 @@ using MassTransit;
 using Messaging.Contracts;
 using Messaging.Interactions;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// Consumes <see cref="CancelInteraction"/> on this replica's own temporary control queue (every replica

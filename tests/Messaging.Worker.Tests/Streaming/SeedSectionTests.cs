@@ -2,7 +2,7 @@ using System.Text.Json;
 using Messaging.Contracts;
 using Messaging.Worker.Tests.Support;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>One request per section of the seed guide, over the real broker: the bus carries every feature.</summary>
 public sealed class SeedSectionTests(WorkerFixture fixture) : WorkerTest(fixture)

@@ -1,7 +1,7 @@
 using Messaging.Contracts;
 using Messaging.Worker.Tests.Support;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>API errors and broken streams become clear events: 4xx at once, 429/5xx after bounded retries.</summary>
 public sealed class ApiErrorTests(WorkerFixture fixture) : WorkerTest(fixture)

@@ -7,8 +7,9 @@ using Messaging.Interactions.Models.Deltas;
 using Messaging.Interactions.Models.Steps;
 using Messaging.Interactions.Streaming;
 using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Publishing;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// Owns everything one request publishes: its ids, step indexes, delta sequences, the hop being read and every

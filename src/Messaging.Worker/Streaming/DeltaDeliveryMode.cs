@@ -1,4 +1,4 @@
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>How the worker publishes <c>StepDelta</c> messages (<c>Worker:DeltaDeliveryMode</c>).</summary>
 public enum DeltaDeliveryMode

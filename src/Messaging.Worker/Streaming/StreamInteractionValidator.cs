@@ -5,7 +5,7 @@ using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// What makes a request runnable, checked before any API call so the requester hears every problem at

@@ -1,9 +1,9 @@
 using Messaging.Contracts;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 using Messaging.Worker.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>Replicas compete for one durable queue: every request runs once, on one of them.</summary>
 public sealed class CompetingConsumersTests(WorkerFixture fixture) : WorkerTest(fixture)

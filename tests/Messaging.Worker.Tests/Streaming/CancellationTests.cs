@@ -2,7 +2,7 @@ using Messaging.Contracts;
 using Messaging.Interactions.Models;
 using Messaging.Worker.Tests.Support;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>CancelInteraction reaches the replica holding the stream (through every replica's control queue).</summary>
 public sealed class CancellationTests(WorkerFixture fixture) : WorkerTest(fixture)

@@ -1,8 +1,8 @@
 using Messaging.Interactions.Json;
 using Messaging.Interactions.Models.Deltas;
-using Messaging.Worker.Interactions;
+using Messaging.Worker.Streaming;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>Which API deltas merge into one <c>StepDelta</c>, and what the merged one says.</summary>
 public sealed class PendingDeltaTests

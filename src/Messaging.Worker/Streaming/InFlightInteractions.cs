@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Messaging.Contracts;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// The interactions this replica is running, so a <see cref="CancelInteraction"/> that reaches the replica's

@@ -3,7 +3,7 @@ using MassTransit;
 using Messaging.Contracts;
 using Messaging.Worker.Tests.Support;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>Bad input gets a clear answer and is never lost: a rejection listing each problem, and the original in the error queue.</summary>
 public sealed class BadInputTests(WorkerFixture fixture) : WorkerTest(fixture)

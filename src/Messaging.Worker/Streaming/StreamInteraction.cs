@@ -8,7 +8,7 @@ using Messaging.Interactions.Streaming;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Interactions;
+namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// Run one <see cref="InteractionRequested"/>: stream the interaction from the API and publish every

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Messaging.Contracts;
 using Messaging.Worker.Tests.Support;
 
-namespace Messaging.Worker.Tests.Interactions;
+namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary><c>requires_continuation</c> is continued automatically; the hops read as one stream.</summary>
 public sealed class ContinuationTests(WorkerFixture fixture) : WorkerTest(fixture)

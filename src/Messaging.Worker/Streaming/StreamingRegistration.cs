@@ -1,0 +1,35 @@
+using MassTransit;
+using Messaging.Interactions;
+using Messaging.Worker.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Streaming;
+
+/// <summary>Adds streaming interactions to the worker: the API client, the command pipeline, the work queue and the control queue.</summary>
+internal static class StreamingRegistration
+{
+    /// <summary>Options (<c>Worker</c> section, validated on start), the Interactions API client, the mediator, the relays and the telemetry.</summary>
+    public static IServiceCollection AddInteractionStreaming(this IServiceCollection services)
+    {
+        services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddInteractionsClient();
+        services.AddWorkerMediator();
+        services.AddSingleton<InFlightInteractions>();
+        services.AddScoped<InteractionRelayFactory>();
+        services.AddSingleton<WorkerTelemetry>();
+        services.AddMetrics();
+        return services;
+    }
+
+    /// <summary>The work queue's consumer, and the cancel consumer (bound to each replica's control queue only).</summary>
+    public static void AddInteractionStreamingConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>();
+        bus.AddConsumer<CancelInteractionConsumer>().ExcludeFromConfigureEndpoints();
+    }
+
+    /// <summary>Each replica's own control queue (non-durable, auto-deleted, uniquely named): every replica gets every cancel.</summary>
+    public static void AddInteractionControlQueue(this IBusFactoryConfigurator bus, IBusRegistrationContext context) =>
+        bus.ReceiveEndpoint(new TemporaryEndpointDefinition("interaction-control"), e => e.ConfigureConsumer<CancelInteractionConsumer>(context));
+}
