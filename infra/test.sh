@@ -37,10 +37,12 @@ if ! dotnet build Messaging.sln -c Release >"$log_dir/build.log" 2>&1; then
   exit 1
 fi
 
-# The contracts are a NuGet package for integrators: it must pack.
-if ! dotnet pack contracts/Messaging.Contracts -c Release --no-build -o "$log_dir/packages" >"$log_dir/pack.log" 2>&1; then
-  tail -n 20 "$log_dir/pack.log"; say "dotnet pack of the contracts failed"; broken=1
-fi
+# The packages for integrators (contracts, client, saga repository) must pack.
+for package in contracts/Messaging.Contracts src/Messaging.Client src/Messaging.Sagas.Npgsql; do
+  if ! dotnet pack "$package" -c Release --no-build -o "$log_dir/packages" >"$log_dir/pack.log" 2>&1; then
+    tail -n 20 "$log_dir/pack.log"; say "dotnet pack of $package failed"; broken=1
+  fi
+done
 
 # Microsoft Testing Platform prints one summary per run: "total: N", "failed: N", "succeeded: N", "skipped: N".
 d_failed=0; d_total=0; dotnet_logs=()

@@ -4,6 +4,7 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY contracts/Messaging.Contracts/ contracts/Messaging.Contracts/
 COPY src/Messaging.Client/ src/Messaging.Client/
+COPY src/Messaging.Sagas.Npgsql/ src/Messaging.Sagas.Npgsql/
 COPY src/Messaging.Interactions/ src/Messaging.Interactions/
 COPY src/Messaging.Worker/ src/Messaging.Worker/
 RUN dotnet publish src/Messaging.Worker -c Release -o /app

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Messaging.Emulator;
+using Messaging.Testing;
 using Messaging.Worker.Infrastructure;
-using Messaging.Worker.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +20,7 @@ public class CliOverRabbitMqTests
     public async Task With_a_broker_the_cli_is_answered_by_a_worker_elsewhere()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var broker = await RabbitMqBroker.StartAsync();
+        await using var broker = await TestService.RabbitMqAsync();
         await using var emulator = await EmulatorServer.StartAsync(cancellationToken: ct);
         var prefix = $"cli-{Guid.NewGuid():N}"[..16] + "-";
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Worker.Sagas;
+using Messaging.Sagas;
 
 namespace Messaging.Worker.Conversations;
 

@@ -1,5 +1,5 @@
 using MassTransit;
-using Messaging.Worker.Sagas;
+using Messaging.Sagas;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Conversations;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
 using Messaging.Emulator;
+using Messaging.Testing;
 using Messaging.Worker.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

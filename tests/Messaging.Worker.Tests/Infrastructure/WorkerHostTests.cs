@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.Testing;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using MassTransit;
 using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Emulator;
+using Messaging.Testing;
 using Messaging.Worker.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -20,7 +21,7 @@ namespace Messaging.Worker.Tests.Support;
 /// </summary>
 public sealed class CoalescingFixture : IAsyncLifetime
 {
-    private RabbitMqBroker? _broker;
+    private TestService? _broker;
 
     public EmulatorServer Emulator { get; private set; } = null!;
 
@@ -34,7 +35,7 @@ public sealed class CoalescingFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _broker = await RabbitMqBroker.StartAsync();
+        _broker = await TestService.RabbitMqAsync();
         Emulator = await EmulatorServer.StartAsync();
         Off = await CoalescingLane.StartAsync(_broker.Url, Emulator, new() { ["Worker:DeltaCoalescingWindow"] = "00:00:00" });
         Wide = await CoalescingLane.StartAsync(_broker.Url, Emulator, new()

@@ -5,6 +5,7 @@ using MassTransit;
 using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Emulator;
+using Messaging.Testing;
 using Messaging.Worker.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -26,8 +27,8 @@ public sealed class ConversationFixture : IAsyncLifetime
     public const int Replicas = 3;
     public const int MaxFunctionRounds = 3;
 
-    private RabbitMqBroker? _broker;
-    private PostgresDatabase? _database;
+    private TestService? _broker;
+    private TestService? _database;
     private IHost? _testBus;
     private List<WebApplication> _workers = [];
 
@@ -37,7 +38,7 @@ public sealed class ConversationFixture : IAsyncLifetime
 
     public string Table => Prefix.TrimEnd('-') + "_conversations";
 
-    public string ConnectionString => _database!.ConnectionString;
+    public string ConnectionString => _database!.Address;
 
     public IReadOnlyList<WebApplication> Workers => _workers;
 
@@ -52,8 +53,8 @@ public sealed class ConversationFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _broker = await RabbitMqBroker.StartAsync();
-        _database = await PostgresDatabase.StartAsync();
+        _broker = await TestService.RabbitMqAsync();
+        _database = await TestService.PostgreSqlAsync();
         Emulator = await EmulatorServer.StartAsync();
         await StartWorkersAsync();
         Events.Diagnose = DiagnoseAsync;

@@ -3,7 +3,7 @@ using MassTransit;
 using MassTransit.Testing;
 using Messaging.Contracts;
 using Messaging.Worker.Conversations;
-using Messaging.Worker.Sagas;
+using Messaging.Sagas;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

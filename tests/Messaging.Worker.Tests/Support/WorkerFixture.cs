@@ -4,6 +4,7 @@ using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Emulator;
 using Messaging.Interactions;
+using Messaging.Testing;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Streaming;
 using Microsoft.AspNetCore.Builder;
@@ -26,7 +27,7 @@ public sealed class WorkerFixture : IAsyncLifetime
     public const int MaxRequestBytes = 256 * 1024;
     public const string InteractionRequestedExchange = "Messaging.Contracts:InteractionRequested";
 
-    private RabbitMqBroker? _broker;
+    private TestService? _broker;
     private IHost? _testBus;
     private IConnection? _rabbit;
     private readonly SemaphoreSlim _errorQueueGate = new(1, 1);
@@ -53,7 +54,7 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _broker = await RabbitMqBroker.StartAsync();
+        _broker = await TestService.RabbitMqAsync();
         Emulator = await EmulatorServer.StartAsync();
         Workers = [await WorkerHost.StartAsync(WorkerSettings(), Logs), await WorkerHost.StartAsync(WorkerSettings(), Logs)];
 

@@ -1,7 +1,7 @@
 using MassTransit;
 using MassTransit.Saga;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// The Npgsql saga repository as MassTransit 8.5 plugs a repository in: one factory behind

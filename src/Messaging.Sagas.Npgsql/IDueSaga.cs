@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// A saga that can fall due: timeouts without RabbitMQ's delayed-message plugin (which Debian's broker lacks).

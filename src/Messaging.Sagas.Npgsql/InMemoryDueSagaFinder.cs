@@ -1,6 +1,6 @@
 using MassTransit.Saga;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// The sweeper's view of MassTransit's in-memory saga repository (the single-process default): a scan of the

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Messaging.Worker.Tests.Support;
+namespace Messaging.Testing;
 
 /// <summary>Keeps every log line (message, exception and scopes) the worker hosts write, to check what never appears in them.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope

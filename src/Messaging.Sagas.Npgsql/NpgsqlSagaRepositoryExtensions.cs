@@ -1,8 +1,9 @@
 using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.Saga;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// Puts a saga's instances in PostgreSQL through Npgsql alone: MassTransit 8.5's EF Core, Marten, Redis and Dapper
@@ -43,12 +44,9 @@ public static class NpgsqlSagaRepositoryExtensions
             services.RegisterQuerySagaRepository<TSaga, NpgsqlSagaRepositoryContextFactory<TSaga>>();
             services.RegisterSagaRepository<TSaga, NpgsqlSagaStore<TSaga>, SagaConsumeContextFactory<NpgsqlSagaStore<TSaga>, TSaga>,
                 NpgsqlSagaRepositoryContextFactory<TSaga>>();
-            // The finder needs TSaga : IDueSaga, a constraint this method cannot demand of every saga.
+            // The store answers due queries for sagas that keep a due time (its due_at column).
             if (typeof(IDueSaga).IsAssignableFrom(typeof(TSaga)))
-            {
-                services.AddSingleton(typeof(IDueSagaFinder<>).MakeGenericType(typeof(TSaga)),
-                    typeof(NpgsqlDueSagaFinder<>).MakeGenericType(typeof(TSaga)));
-            }
+                services.AddSingleton<IDueSagaFinder<TSaga>>(provider => provider.GetRequiredService<NpgsqlSagaStore<TSaga>>());
         });
         return saga;
     }

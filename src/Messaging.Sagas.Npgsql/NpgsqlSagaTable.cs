@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// The table's names, resolved and quoted once, so that no SQL statement ever splices an unquoted identifier.

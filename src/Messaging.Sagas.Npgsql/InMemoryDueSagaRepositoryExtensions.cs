@@ -1,6 +1,7 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// The single-process default for a saga that falls due: MassTransit's in-memory repository plus a finder over it,

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using MassTransit;
-using Messaging.Worker.Sagas;
+using Messaging.Sagas;
 
-namespace Messaging.Worker.Tests.Sagas;
+namespace Messaging.Sagas.Npgsql.Tests;
 
 /// <summary>The statements under the repository, against a real PostgreSQL: schema, round trip, versions, due times.</summary>
 [Trait("Needs", "PostgreSQL")]

@@ -1,7 +1,7 @@
 using MassTransit;
-using Messaging.Worker.Sagas;
+using Messaging.Sagas;
 
-namespace Messaging.Worker.Tests.Sagas;
+namespace Messaging.Sagas.Npgsql.Tests;
 
 /// <summary>The test saga's state: a counter, raw API JSON that must survive byte for byte, and a due time.</summary>
 public sealed class CounterState : SagaStateMachineInstance, IDueSaga

@@ -8,10 +8,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Messaging.Worker.Tests.Support;
+namespace Messaging.Testing;
 
 /// <summary>Starts the worker as its Program.cs does, with test settings, on a free loopback port.</summary>
-internal static class WorkerHost
+public static class WorkerHost
 {
     public static async Task<WebApplication> StartAsync(IDictionary<string, string?> settings, ILoggerProvider? logs = null,
         Action<IBusRegistrationConfigurator>? configureBus = null)

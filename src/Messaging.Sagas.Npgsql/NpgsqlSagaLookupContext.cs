@@ -2,7 +2,7 @@ using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Saga;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// Reads outside a message (<see cref="ILoadSagaRepository{TSaga}"/>, <see cref="IQuerySagaRepository{TSaga}"/>): what

@@ -1,4 +1,4 @@
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// One reading of <see cref="IDueSaga.DueAt"/> for every finder: PostgreSQL's <c>timestamptz</c> takes only UTC, and

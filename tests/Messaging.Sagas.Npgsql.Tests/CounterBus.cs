@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Messaging.Worker.Tests.Sagas;
+namespace Messaging.Sagas.Npgsql.Tests;
 
 /// <summary>
 /// One "replica": a service provider with a started MassTransit bus running the counter saga on the repository the

@@ -1,12 +1,12 @@
 using MassTransit;
 using MassTransit.Saga;
-using Messaging.Worker.Sagas;
-using Messaging.Worker.Tests.Support;
+using Messaging.Sagas;
+using Messaging.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using RabbitMQ.Client;
 
-namespace Messaging.Worker.Tests.Sagas;
+namespace Messaging.Sagas.Npgsql.Tests;
 
 /// <summary>
 /// The repository under a real MassTransit bus: racing messages lose no update, a retried message publishes once,
@@ -66,7 +66,7 @@ public sealed class NpgsqlSagaRepositoryTests(PostgresFixture db) : IClassFixtur
     [Fact]
     public async Task Two_replicas_competing_for_one_rabbitmq_queue_lose_no_update()
     {
-        await using var broker = await RabbitMqBroker.StartAsync();
+        await using var broker = await TestService.RabbitMqAsync();
         var prefix = $"st{Guid.NewGuid():N}"[..10] + "-";
         var table = db.NewTable();
         try

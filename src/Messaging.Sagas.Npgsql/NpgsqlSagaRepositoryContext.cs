@@ -2,7 +2,7 @@ using MassTransit;
 using MassTransit.Context;
 using MassTransit.Saga;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// What MassTransit's saga pipe calls for one message: load, insert, save, update, delete, each one statement of the

@@ -3,7 +3,7 @@ using MassTransit;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>
 /// Every statement the Npgsql saga repository runs against one saga table, with optimistic concurrency: each row
@@ -15,7 +15,7 @@ namespace Messaging.Worker.Sagas;
 /// The state is stored as <c>json</c>, never <c>jsonb</c>: <c>json</c> keeps the serialised text byte for byte,
 /// whereas <c>jsonb</c> reorders members and would alter API JSON the state carries.
 /// </remarks>
-internal sealed class NpgsqlSagaStore<TSaga> : IAsyncDisposable, IDisposable
+internal sealed class NpgsqlSagaStore<TSaga> : IDueSagaFinder<TSaga>, IAsyncDisposable, IDisposable
     where TSaga : class, ISagaVersion
 {
     private static readonly bool IsDueSaga = typeof(IDueSaga).IsAssignableFrom(typeof(TSaga));
@@ -50,7 +50,7 @@ internal sealed class NpgsqlSagaStore<TSaga> : IAsyncDisposable, IDisposable
             if (_schemaReady) return;
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('Messaging.Worker.Sagas schema'))", connection, transaction))
+            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('Messaging.Sagas schema'))", connection, transaction))
                 await command.ExecuteNonQueryAsync(cancellationToken);
             var schema = Table.Schema == "public" ? "" : $"CREATE SCHEMA IF NOT EXISTS {Table.QuotedSchema};\n";
             var ddl = $"""

@@ -1,19 +1,19 @@
 using System.Collections.Concurrent;
-using Messaging.Worker.Tests.Support;
+using Messaging.Testing;
 using Npgsql;
 
-namespace Messaging.Worker.Tests.Sagas;
+namespace Messaging.Sagas.Npgsql.Tests;
 
 /// <summary>One database for the saga tests; each test takes a table (or schema) of its own, and all are dropped at the end.</summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
     private readonly ConcurrentBag<string> _tables = [];
     private readonly ConcurrentBag<string> _schemas = [];
-    private PostgresDatabase? _database;
+    private TestService? _database;
 
-    public string ConnectionString => _database!.ConnectionString;
+    public string ConnectionString => _database!.Address;
 
-    public async ValueTask InitializeAsync() => _database = await PostgresDatabase.StartAsync();
+    public async ValueTask InitializeAsync() => _database = await TestService.PostgreSqlAsync();
 
     /// <summary>A table name no other test uses.</summary>
     public string NewTable()

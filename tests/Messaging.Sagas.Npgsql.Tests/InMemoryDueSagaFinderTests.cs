@@ -1,8 +1,8 @@
 using MassTransit;
-using Messaging.Worker.Sagas;
+using Messaging.Sagas;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Messaging.Worker.Tests.Sagas;
+namespace Messaging.Sagas.Npgsql.Tests;
 
 /// <summary>The single-process default: MassTransit's in-memory repository with a due finder over its instances.</summary>
 public sealed class InMemoryDueSagaFinderTests

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Messaging.Worker.Sagas;
+namespace Messaging.Sagas;
 
 /// <summary>Where and how <c>NpgsqlRepository(...)</c> keeps a saga's instances.</summary>
 public sealed class NpgsqlSagaRepositoryOptions
