@@ -16,7 +16,7 @@ namespace Messaging.Worker.Tests.Conversations;
 /// </summary>
 public sealed class InProcessConversationTests : IAsyncLifetime
 {
-    private readonly ConversationEvents _events = new();
+    private readonly EventLog _events = EventLog.ByConversation();
     private EmulatorServer? _emulator;
     private WebApplication? _worker;
 

@@ -69,7 +69,7 @@ public sealed class SharedStateTests(ConversationFixture fixture) : Conversation
 
     private async Task<uint> SagaErrorQueueDepthAsync()
     {
-        await using var connection = await new ConnectionFactory { Uri = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_URL") ?? "amqp://guest:guest@127.0.0.1:5672/") }
+        await using var connection = await new ConnectionFactory { Uri = Fixture.BrokerUrl }
             .CreateConnectionAsync(Ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: Ct);
         try

@@ -31,7 +31,7 @@ public sealed class WorkerHostTests(WorkerFixture fixture) : WorkerTest(fixture)
     {
         var settings = Fixture.WorkerSettings();
         settings.Remove("Bus:RabbitMqUrl");
-        var events = new BusEvents();
+        var events = new EventLog();
         await using var app = await WorkerHost.StartAsync(settings, configureBus: x =>
         {
             x.AddSingleton(events);
@@ -67,25 +67,36 @@ public sealed class WorkerHostTests(WorkerFixture fixture) : WorkerTest(fixture)
     }
 
     [Fact]
-    public async Task Delta_and_token_counters_are_recorded()
+    public async Task Delta_and_token_counters_count_what_the_request_streamed_and_used()
     {
-        long deltas = 0, tokens = 0;
+        // Only this collection's workers (tests of one collection run one at a time; other collections' hosts have other meters).
+        var factories = Fixture.Workers.Select(w => w.Services.GetRequiredService<IMeterFactory>()).ToHashSet();
+        long deltas = 0, totalTokens = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == WorkerTelemetry.Name) l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == WorkerTelemetry.Name && instrument.Meter.Scope is IMeterFactory f && factories.Contains(f)) l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             if (instrument.Name == "messaging.worker.step_deltas") Interlocked.Add(ref deltas, value);
-            if (instrument.Name == "messaging.worker.tokens") Interlocked.Add(ref tokens, value);
+            if (instrument.Name == "messaging.worker.tokens" && HasTag(tags, "kind", "total")) Interlocked.Add(ref totalTokens, value);
         });
         listener.Start();
 
-        await RunAsync("""{"model":"gemini-3.5-flash","input":"Count my tokens"}""");
+        var events = await RunAsync("""{"model":"gemini-3.5-flash","input":"Count my tokens"}""");
 
-        Assert.True(Interlocked.Read(ref deltas) > 0);
-        Assert.True(Interlocked.Read(ref tokens) > 0);
+        var streamed = events.Of<StepDelta>().Sum(d => d.LastSequence - d.Sequence + 1);
+        Assert.True(streamed > 0);
+        Assert.Equal(streamed, Interlocked.Read(ref deltas));
+        Assert.Equal(events.Single<InteractionCompleted>().Usage.GetProperty("total_tokens").GetInt64(), Interlocked.Read(ref totalTokens));
+    }
+
+    private static bool HasTag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key, string value)
+    {
+        foreach (var tag in tags)
+            if (tag.Key == key && Equals(tag.Value, value)) return true;
+        return false;
     }
 
     [Fact]

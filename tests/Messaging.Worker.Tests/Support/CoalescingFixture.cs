@@ -61,21 +61,18 @@ public sealed class CoalescingFixture : IAsyncLifetime
 /// <summary>One worker and its downstream listener, isolated by a prefix of their own.</summary>
 public sealed class CoalescingLane : IAsyncDisposable
 {
-    private readonly Uri _broker;
     private WebApplication? _worker;
-    private IHost? _bus;
-
-    private CoalescingLane(Uri broker) => _broker = broker;
+    private TestBus? _bus;
 
     public string Prefix { get; } = $"dc{Guid.NewGuid():N}"[..10] + "-";
 
-    public BusEvents Events { get; } = new();
+    public EventLog Events { get; } = new();
 
-    public IBus Bus => _bus!.Services.GetRequiredService<IBus>();
+    public IBus Bus => _bus!.Bus;
 
     public static async Task<CoalescingLane> StartAsync(Uri broker, EmulatorServer emulator, Dictionary<string, string?> settings)
     {
-        var lane = new CoalescingLane(broker);
+        var lane = new CoalescingLane();
         settings["Interactions:BaseUrl"] = emulator.BaseAddress.ToString();
         settings["Interactions:ApiKey"] = "test-key";
         settings["Bus:RabbitMqUrl"] = broker.ToString();
@@ -83,21 +80,13 @@ public sealed class CoalescingLane : IAsyncDisposable
         settings["Conversations:Enabled"] = "false";
         lane._worker = await WorkerHost.StartAsync(settings);
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Bus:RabbitMqUrl"] = broker.ToString(), ["Bus:NamePrefix"] = lane.Prefix,
-        });
-        builder.Services.AddSingleton(lane.Events);
-        builder.Services.AddMessagingBus(builder.Configuration, x => x.AddConsumer<EventCollector>().ExcludeFromConfigureEndpoints(),
+        lane._bus = await TestBus.StartAsync(broker, lane.Prefix, ["interaction-requested"], s => s.AddSingleton(lane.Events),
+            x => x.AddConsumer<EventCollector>().ExcludeFromConfigureEndpoints(),
             (context, bus) => bus.ReceiveEndpoint(new TemporaryEndpointDefinition(lane.Prefix + "test-events"), e =>
             {
                 e.UseOrderedDelivery();
                 e.ConfigureConsumer<EventCollector>(context);
             }));
-        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        lane._bus = builder.Build();
-        await lane._bus.StartAsync();
         return lane;
     }
 
@@ -114,24 +103,7 @@ public sealed class CoalescingLane : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_bus is not null)
-        {
-            await _bus.StopAsync();
-            _bus.Dispose();
-        }
         if (_worker is not null) await _worker.DisposeAsync();
-        await using var connection = await new ConnectionFactory { Uri = _broker }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        const string workQueue = "interaction-requested";
-        foreach (var name in new[] { workQueue, workQueue + "_error", workQueue + "_skipped" })
-        {
-            await channel.QueueDeleteAsync(Prefix + name);
-            await channel.ExchangeDeleteAsync(Prefix + name);
-        }
-        var exchanges = typeof(InteractionRequested).Assembly.GetExportedTypes()
-            .Where(t => t.Namespace == "Messaging.Contracts")
-            .Select(t => $"Messaging.Contracts:{t.Name}")
-            .Concat(["MassTransit:Fault", "MassTransit:ReceiveFault", "MassTransit:Fault--Messaging.Contracts:InteractionRequested--"]);
-        foreach (var exchange in exchanges) await channel.ExchangeDeleteAsync(Prefix + exchange);
+        if (_bus is not null) await _bus.DisposeAsync();
     }
 }

@@ -29,7 +29,7 @@ public sealed class ConversationFixture : IAsyncLifetime
 
     private TestService? _broker;
     private TestService? _database;
-    private IHost? _testBus;
+    private TestBus? _testBus;
     private List<WebApplication> _workers = [];
 
     public EmulatorServer Emulator { get; private set; } = null!;
@@ -40,16 +40,19 @@ public sealed class ConversationFixture : IAsyncLifetime
 
     public string ConnectionString => _database!.Address;
 
+    /// <summary>The broker the replicas and the test bus use (from the environment or a container).</summary>
+    public Uri BrokerUrl => _broker!.Url;
+
     public IReadOnlyList<WebApplication> Workers => _workers;
 
     public CapturingLoggerProvider Logs { get; } = new();
 
-    public ConversationEvents Events { get; } = new();
+    public EventLog Events { get; } = EventLog.ByConversation();
 
     /// <summary>Conversations whose function calls the test bus answers by itself.</summary>
     public AutoExecutor Executor { get; } = new();
 
-    public IBus Bus => _testBus!.Services.GetRequiredService<IBus>();
+    public IBus Bus => _testBus!.Bus;
 
     public async ValueTask InitializeAsync()
     {
@@ -59,15 +62,11 @@ public sealed class ConversationFixture : IAsyncLifetime
         await StartWorkersAsync();
         Events.Diagnose = DiagnoseAsync;
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        _testBus = await TestBus.StartAsync(_broker.Url, Prefix, ["interaction-requested", "conversation-state", "conversation-cancel-router"], s =>
         {
-            ["Bus:RabbitMqUrl"] = _broker.Url.ToString(),
-            ["Bus:NamePrefix"] = Prefix,
-        });
-        builder.Services.AddSingleton(Events);
-        builder.Services.AddSingleton(Executor);
-        builder.Services.AddMessagingBus(builder.Configuration, x =>
+            s.AddSingleton(Events);
+            s.AddSingleton(Executor);
+        }, x =>
         {
             x.AddConsumer<ConversationCollector>().Endpoint(e =>
             {
@@ -83,9 +82,6 @@ public sealed class ConversationFixture : IAsyncLifetime
                 e.ConcurrentMessageLimit = 32; // results arrive concurrently, as from many executors
             });
         });
-        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        _testBus = builder.Build();
-        await _testBus.StartAsync();
     }
 
     public Dictionary<string, string?> WorkerSettings() => new()
@@ -190,31 +186,9 @@ public sealed class ConversationFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_testBus is not null)
-        {
-            await _testBus.StopAsync();
-            _testBus.Dispose();
-        }
         foreach (var worker in _workers) await worker.DisposeAsync();
-        if (_broker is not null)
-        {
-            var connection = await new ConnectionFactory { Uri = _broker.Url }.CreateConnectionAsync();
-            await using (connection)
-            await using (var channel = await connection.CreateChannelAsync())
-            {
-                foreach (var queue in new[] { "interaction-requested", "conversation-state" })
-                foreach (var suffix in new[] { "", "_error", "_skipped" })
-                {
-                    await channel.QueueDeleteAsync(Prefix + queue + suffix);
-                    await channel.ExchangeDeleteAsync(Prefix + queue + suffix);
-                }
-                var messageTypes = typeof(InteractionRequested).Assembly.GetExportedTypes()
-                    .Where(t => t.Namespace == "Messaging.Contracts").Select(t => $"Messaging.Contracts:{t.Name}")
-                    .Concat(["Messaging.Worker.Conversations:ConversationDue", "MassTransit:Fault", "MassTransit:ReceiveFault"]);
-                foreach (var exchange in messageTypes) await channel.ExchangeDeleteAsync(Prefix + exchange);
-            }
-            await _broker.DisposeAsync();
-        }
+        if (_testBus is not null) await _testBus.DisposeAsync();
+        if (_broker is not null) await _broker.DisposeAsync();
         if (_database is not null)
         {
             await using (var connection = new NpgsqlConnection(ConnectionString))

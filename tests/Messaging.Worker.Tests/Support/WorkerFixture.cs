@@ -28,7 +28,7 @@ public sealed class WorkerFixture : IAsyncLifetime
     public const string InteractionRequestedExchange = "Messaging.Contracts:InteractionRequested";
 
     private TestService? _broker;
-    private IHost? _testBus;
+    private TestBus? _testBus;
     private IConnection? _rabbit;
     private readonly SemaphoreSlim _errorQueueGate = new(1, 1);
     private readonly List<ErrorQueueMessage> _errorMessages = [];
@@ -45,9 +45,9 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public CapturingLoggerProvider Logs { get; } = new();
 
-    public BusEvents Events { get; } = new();
+    public EventLog Events { get; } = new();
 
-    public IBus Bus => _testBus!.Services.GetRequiredService<IBus>();
+    public IBus Bus => _testBus!.Bus;
 
     /// <summary>A client of the emulator, to read interactions back with GET.</summary>
     public IInteractionsClient Api => Workers[0].Services.GetRequiredService<IInteractionsClient>();
@@ -58,23 +58,14 @@ public sealed class WorkerFixture : IAsyncLifetime
         Emulator = await EmulatorServer.StartAsync();
         Workers = [await WorkerHost.StartAsync(WorkerSettings(), Logs), await WorkerHost.StartAsync(WorkerSettings(), Logs)];
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Bus:RabbitMqUrl"] = BrokerUrl.ToString(),
-            ["Bus:NamePrefix"] = Prefix,
-        });
-        builder.Services.AddSingleton(Events);
-        builder.Services.AddMessagingBus(builder.Configuration, x => x.AddConsumer<EventCollector>().Endpoint(e =>
-        {
-            e.Name = Prefix + "test-events";
-            e.Temporary = true;
-            e.ConcurrentMessageLimit = 1; // one at a time: the order seen is the order in the queue
-            e.PrefetchCount = 1000;
-        }));
-        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        _testBus = builder.Build();
-        await _testBus.StartAsync();
+        _testBus = await TestBus.StartAsync(BrokerUrl, Prefix, ["interaction-requested"], s => s.AddSingleton(Events),
+            x => x.AddConsumer<EventCollector>().Endpoint(e =>
+            {
+                e.Name = Prefix + "test-events";
+                e.Temporary = true;
+                e.ConcurrentMessageLimit = 1; // one at a time: the order seen is the order in the queue
+                e.PrefetchCount = 1000;
+            }));
 
         _rabbit = await new ConnectionFactory { Uri = BrokerUrl }.CreateConnectionAsync();
     }
@@ -137,30 +128,9 @@ public sealed class WorkerFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_testBus is not null)
-        {
-            await _testBus.StopAsync();
-            _testBus.Dispose();
-        }
         foreach (var worker in Workers) await worker.DisposeAsync();
-        if (_rabbit is not null)
-        {
-            await using (var channel = await _rabbit.CreateChannelAsync())
-            {
-                foreach (var name in new[] { WorkQueue, WorkQueue + "_error", WorkQueue + "_skipped" })
-                {
-                    await channel.QueueDeleteAsync(name);
-                    await channel.ExchangeDeleteAsync(name);
-                }
-                // The message exchanges this run created (deleting one that does not exist is a no-op).
-                var messageTypes = typeof(InteractionRequested).Assembly.GetExportedTypes()
-                    .Where(t => t.Namespace == "Messaging.Contracts")
-                    .Select(t => $"Messaging.Contracts:{t.Name}")
-                    .Concat(["MassTransit:Fault", "MassTransit:ReceiveFault", "MassTransit:Fault--Messaging.Contracts:InteractionRequested--"]);
-                foreach (var exchange in messageTypes) await channel.ExchangeDeleteAsync(Prefix + exchange);
-            }
-            await _rabbit.DisposeAsync();
-        }
+        if (_testBus is not null) await _testBus.DisposeAsync();
+        if (_rabbit is not null) await _rabbit.DisposeAsync();
         if (Emulator is not null) await Emulator.DisposeAsync();
         if (_broker is not null) await _broker.DisposeAsync();
         _errorQueueGate.Dispose();
