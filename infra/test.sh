@@ -69,31 +69,24 @@ run_dotnet_tests() { # $1 = label, the rest = filter arguments; a project with n
 # either service exists, which proves they need none.
 run_dotnet_tests no-services --filter-not-trait 'Needs=*'
 
-# --- RabbitMQ (the worker's integration tests) ------------------------------------------------
-# A broker given from outside (RABBITMQ_URL) is used as it is; otherwise a private node is started.
-if [ -z "${RABBITMQ_URL:-}" ]; then
-  say "starting a private RabbitMQ node"
-  started_rabbitmq=1
-  if ! RABBITMQ_URL="$(infra/start-rabbitmq.sh)" || [ -z "$RABBITMQ_URL" ]; then
-    say "RabbitMQ could not be started (see /var/tmp/messaging-test-services/rabbitmq-*/log); the worker tests need it"
+# --- RabbitMQ and PostgreSQL (the worker's integration tests and the saga store's) ------------
+# One given from outside (its variable set) is used as it is; otherwise a private one is started, and stopped at the end.
+start_service() { # $1 = variable, $2 = name, $3 = start script, $4 = where its log lies, $5 = the flag that stops it at the end
+  local variable="$1" name="$2" script="$3" log="$4" started="$5" address
+  [ -n "${!variable:-}" ] && return 0
+  say "starting a private $name"
+  printf -v "$started" 1
+  if ! address="$("$script")" || [ -z "$address" ]; then
+    say "$name could not be started (see $log); the tests marked Needs=$name need it"
     echo "Tests: $passed passed, $((failed + 1)) failed"
     exit 1
   fi
-fi
+  printf -v "$variable" '%s' "$address"
+}
+start_service RABBITMQ_URL RabbitMQ infra/start-rabbitmq.sh "/var/tmp/messaging-test-services/rabbitmq-*/log" started_rabbitmq
 export RABBITMQ_URL
 say "RabbitMQ at ${RABBITMQ_URL#*@}"
-
-# --- PostgreSQL (the saga store's tests) -------------------------------------------------------
-# A database given from outside (POSTGRES_CONNECTION_STRING) is used as it is; otherwise a private cluster is started.
-if [ -z "${POSTGRES_CONNECTION_STRING:-}" ]; then
-  say "starting a private PostgreSQL cluster"
-  started_postgres=1
-  if ! POSTGRES_CONNECTION_STRING="$(infra/start-postgres.sh)" || [ -z "$POSTGRES_CONNECTION_STRING" ]; then
-    say "PostgreSQL could not be started (see /var/tmp/messaging-test-services/postgres-*/server.log); the saga store tests need it"
-    echo "Tests: $passed passed, $((failed + 1)) failed"
-    exit 1
-  fi
-fi
+start_service POSTGRES_CONNECTION_STRING PostgreSQL infra/start-postgres.sh "/var/tmp/messaging-test-services/postgres-*/server.log" started_postgres
 export POSTGRES_CONNECTION_STRING
 say "PostgreSQL at $(echo "$POSTGRES_CONNECTION_STRING" | tr ';' '\n' | grep -iE '^(host|port|database)=' | paste -sd ' ')"
 
