@@ -13,12 +13,11 @@ namespace Messaging.Worker.Conversations;
 /// query over the saga store (in PostgreSQL, a read of the whole table: give <c>conversationId</c> where it is known).
 /// One queue for all replicas, so each cancel is looked up once.
 /// </summary>
-public sealed class ConversationCancelRouter(
+internal sealed class ConversationCancelRouter(
     ILoadSagaRepository<ConversationState> load,
     IQuerySagaRepository<ConversationState> query,
     ConversationStateMachine machine) : IConsumer<CancelInteraction>
 {
-    /// <inheritdoc />
     public async Task Consume(ConsumeContext<CancelInteraction> context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -52,7 +51,7 @@ public sealed class ConversationCancelRouter(
 }
 
 /// <summary>The router's queue: a cancel that overtook its request is retried until it is known or old enough.</summary>
-public sealed class ConversationCancelRouterDefinition : ConsumerDefinition<ConversationCancelRouter>
+internal sealed class ConversationCancelRouterDefinition : ConsumerDefinition<ConversationCancelRouter>
 {
     private readonly ConversationOptions _options;
 
@@ -62,8 +61,6 @@ public sealed class ConversationCancelRouterDefinition : ConsumerDefinition<Conv
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
     }
-
-    /// <inheritdoc />
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ConversationCancelRouter> consumerConfigurator,
         IRegistrationContext context)
     {

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Messaging.Worker.Conversations;
 
 /// <summary>How the conversation saga runs; bound from the <c>Conversations</c> configuration section.</summary>
-public sealed class ConversationOptions
+internal sealed class ConversationOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Conversations";

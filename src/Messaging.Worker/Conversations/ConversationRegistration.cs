@@ -34,7 +34,7 @@ internal static class ConversationRegistration
 /// <summary>Where the saga keeps conversations, so the sweeper can warn about memory on a shared broker.</summary>
 /// <param name="InMemory">True when no PostgreSQL connection string is set.</param>
 /// <param name="SharedBroker">True when the bus is RabbitMQ (other replicas may consume the same queues).</param>
-public sealed record ConversationStore(bool InMemory, bool SharedBroker);
+internal sealed record ConversationStore(bool InMemory, bool SharedBroker);
 
 /// <summary>Rejects settings the saga cannot run with, at start.</summary>
 internal sealed class ConversationOptionsValidator : IValidateOptions<ConversationOptions>

@@ -11,7 +11,7 @@ namespace Messaging.Worker.Conversations;
 /// exactly as received: thought signatures and function calls byte for byte. What changes a conversation is a method
 /// here, so the state machine only decides when.
 /// </summary>
-public sealed class ConversationState : SagaStateMachineInstance, ISagaVersion, IDueSaga
+internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion, IDueSaga
 {
     /// <summary>The conversationId.</summary>
     public Guid CorrelationId { get; set; }
@@ -348,7 +348,7 @@ public sealed class ConversationState : SagaStateMachineInstance, ISagaVersion, 
 }
 
 /// <summary>An interaction that ended <c>requires_action</c> and the results collected for its calls.</summary>
-public sealed class AwaitedRound
+internal sealed class AwaitedRound
 {
     /// <summary>The interaction that asked.</summary>
     public string InteractionId { get; set; } = "";
@@ -361,7 +361,7 @@ public sealed class AwaitedRound
 }
 
 /// <summary>One call of an <see cref="AwaitedRound"/>.</summary>
-public sealed class AwaitedCall
+internal sealed class AwaitedCall
 {
     /// <summary>The call's id.</summary>
     public string CallId { get; set; } = "";
@@ -374,7 +374,7 @@ public sealed class AwaitedCall
 }
 
 /// <summary>A result kept until its round is known.</summary>
-public sealed class SubmittedResult
+internal sealed class SubmittedResult
 {
     /// <summary>The interaction named by the result.</summary>
     public string InteractionId { get; set; } = "";
@@ -387,7 +387,7 @@ public sealed class SubmittedResult
 }
 
 /// <summary>A round that no longer takes results, and the calls it had accepted (to tell duplicates from late ones).</summary>
-public sealed class ClosedRound
+internal sealed class ClosedRound
 {
     /// <summary>The interaction.</summary>
     public string InteractionId { get; set; } = "";
@@ -397,7 +397,7 @@ public sealed class ClosedRound
 }
 
 /// <summary>A turn waiting to start.</summary>
-public sealed class QueuedTurn
+internal sealed class QueuedTurn
 {
     /// <summary>The <c>ConversationTurnRequested.requestId</c>: the turn's id.</summary>
     public Guid RequestId { get; set; }

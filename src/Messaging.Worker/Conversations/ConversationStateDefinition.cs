@@ -9,7 +9,7 @@ namespace Messaging.Worker.Conversations;
 /// holds what the saga publishes until its state is saved, so a retried message never publishes twice. Plain JSON is
 /// accepted, as on the work queue, for executors in other languages.
 /// </summary>
-public sealed class ConversationStateDefinition : SagaDefinition<ConversationState>
+internal sealed class ConversationStateDefinition : SagaDefinition<ConversationState>
 {
     private readonly ConversationOptions _options;
 
@@ -36,8 +36,6 @@ public sealed class ConversationStateDefinition : SagaDefinition<ConversationSta
         }
         return [.. intervals];
     }
-
-    /// <inheritdoc />
     protected override void ConfigureSaga(IReceiveEndpointConfigurator endpointConfigurator, ISagaConfigurator<ConversationState> sagaConfigurator,
         IRegistrationContext context)
     {

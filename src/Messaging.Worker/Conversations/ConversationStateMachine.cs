@@ -12,7 +12,7 @@ namespace Messaging.Worker.Conversations;
 /// The constructor is the protocol; what each step does is named in <see cref="ConversationBinders"/>, what it changes
 /// is a method of <see cref="ConversationState"/>, what it publishes is built by <see cref="ConversationMessages"/>.
 /// </summary>
-public sealed class ConversationStateMachine : MassTransitStateMachine<ConversationState>
+internal sealed class ConversationStateMachine : MassTransitStateMachine<ConversationState>
 {
     /// <summary>Creates the machine with its guards' settings and its clock.</summary>
     public ConversationStateMachine(IOptions<ConversationOptions> options, TimeProvider time, ILogger<ConversationStateMachine> logger)

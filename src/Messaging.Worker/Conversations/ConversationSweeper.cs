@@ -9,7 +9,7 @@ namespace Messaging.Worker.Conversations;
 /// are due (<see cref="ConversationState.DueAt"/>) and sends each a <see cref="ConversationDue"/>. Every replica
 /// sweeps; duplicates are harmless. Deadlines survive restarts because they live in the saga's own row.
 /// </summary>
-public sealed class ConversationSweeper(
+internal sealed class ConversationSweeper(
     IDueSagaFinder<ConversationState> finder,
     ConversationStore store,
     IBus bus,
@@ -18,8 +18,6 @@ public sealed class ConversationSweeper(
     ILogger<ConversationSweeper> logger) : BackgroundService
 {
     private const int BatchSize = 500;
-
-    /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.SweepInterval;

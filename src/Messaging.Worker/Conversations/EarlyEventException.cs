@@ -4,7 +4,7 @@ namespace Messaging.Worker.Conversations;
 /// Thrown for an event that overtook its request (another replica, or a retry after a concurrency conflict, still
 /// holds the request): the saga endpoint retries it shortly, by which time the request has usually been seen.
 /// </summary>
-public sealed class EarlyEventException : Exception
+internal sealed class EarlyEventException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public EarlyEventException() { }

@@ -3,7 +3,7 @@ using Messaging.Contracts;
 namespace Messaging.Worker.Infrastructure;
 
 /// <summary>A command failed validation; <see cref="Problems"/> lists every problem found.</summary>
-public sealed class RequestValidationException : Exception
+internal sealed class RequestValidationException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public RequestValidationException(IReadOnlyList<ValidationProblem> problems)

@@ -8,11 +8,10 @@ namespace Messaging.Worker.Infrastructure;
 /// Runs every FluentValidation validator of a command before its handler; any failure stops the command
 /// with a <see cref="RequestValidationException"/> that lists all of them, not just the first.
 /// </summary>
-public sealed class ValidationBehavior<TMessage, TResponse>(IEnumerable<IValidator<TMessage>> validators)
+internal sealed class ValidationBehavior<TMessage, TResponse>(IEnumerable<IValidator<TMessage>> validators)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
-    /// <inheritdoc />
     public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(next);

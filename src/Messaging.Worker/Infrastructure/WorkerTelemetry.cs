@@ -54,7 +54,5 @@ public sealed class WorkerTelemetry : IDisposable
             if (value is > 0) _tokens.Add(value.Value, model, new KeyValuePair<string, object?>("kind", kind));
         }
     }
-
-    /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
 }

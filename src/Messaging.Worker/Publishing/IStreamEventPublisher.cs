@@ -1,7 +1,7 @@
 namespace Messaging.Worker.Publishing;
 
 /// <summary>Puts streams' events on the bus: each stream publishes through a lane of its own.</summary>
-public interface IStreamEventPublisher
+internal interface IStreamEventPublisher
 {
     /// <summary>A lane for one stream's events; use it from one flow at a time (the relay awaits each call).</summary>
     IStreamEventLane OpenLane();
@@ -11,7 +11,7 @@ public interface IStreamEventPublisher
 /// One stream's events, in order: a message handed to <see cref="PublishAsync"/> reaches the broker after every
 /// message handed over before it, without waiting for their confirms; <see cref="ConfirmAsync"/> waits for those.
 /// </summary>
-public interface IStreamEventLane
+internal interface IStreamEventLane
 {
     /// <summary>
     /// Hands <paramref name="message"/> over (<paramref name="persistent"/> false lets the broker keep it in memory

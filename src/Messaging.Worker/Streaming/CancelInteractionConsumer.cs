@@ -10,10 +10,9 @@ namespace Messaging.Worker.Streaming;
 /// background run is cancelled through the API and its follower then sees status <c>cancelled</c>. Either
 /// way the request ends with <see cref="InteractionCancelled"/>.
 /// </summary>
-public sealed class CancelInteractionConsumer(InFlightInteractions inFlight, IInteractionsClient client, ILogger<CancelInteractionConsumer> logger)
+internal sealed class CancelInteractionConsumer(InFlightInteractions inFlight, IInteractionsClient client, ILogger<CancelInteractionConsumer> logger)
     : IConsumer<CancelInteraction>
 {
-    /// <inheritdoc />
     public async Task Consume(ConsumeContext<CancelInteraction> context)
     {
         ArgumentNullException.ThrowIfNull(context);

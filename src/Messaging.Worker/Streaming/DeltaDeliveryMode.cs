@@ -1,7 +1,7 @@
 namespace Messaging.Worker.Streaming;
 
 /// <summary>How the worker publishes <c>StepDelta</c> messages (<c>Worker:DeltaDeliveryMode</c>).</summary>
-public enum DeltaDeliveryMode
+internal enum DeltaDeliveryMode
 {
     /// <summary>Written to disk by durable queues: survives a broker restart (the default, as every other event).</summary>
     Persistent,

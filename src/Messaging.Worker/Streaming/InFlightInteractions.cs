@@ -7,7 +7,7 @@ namespace Messaging.Worker.Streaming;
 /// The interactions this replica is running, so a <see cref="CancelInteraction"/> that reaches the replica's
 /// control queue finds the stream it names.
 /// </summary>
-public sealed class InFlightInteractions
+internal sealed class InFlightInteractions
 {
     private readonly ConcurrentDictionary<InFlightInteraction, byte> _running = new();
     private long _accepted;
@@ -42,7 +42,7 @@ public sealed class InFlightInteractions
 }
 
 /// <summary>One running request: its ids, the interactions it created, and the switch that cancels it.</summary>
-public sealed class InFlightInteraction : IDisposable
+internal sealed class InFlightInteraction : IDisposable
 {
     private readonly InFlightInteractions _owner;
     private readonly CancellationTokenSource _cancellation;
@@ -100,8 +100,6 @@ public sealed class InFlightInteraction : IDisposable
             // It ended while the cancel was on its way: nothing left to stop.
         }
     }
-
-    /// <inheritdoc />
     public void Dispose()
     {
         _owner.Remove(this);

@@ -13,10 +13,9 @@ namespace Messaging.Worker.Streaming;
 /// is then failed on purpose, so MassTransit keeps the original in the <c>_error</c> queue (and publishes
 /// <see cref="Fault{T}"/>); a message without a requestId cannot be answered and goes there directly.
 /// </summary>
-public sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
+internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
-    /// <inheritdoc />
     public async Task Consume(ConsumeContext<InteractionRequested> context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -55,7 +54,7 @@ public sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTelem
 /// Plain JSON (content type <c>application/json</c>, no MassTransit envelope) is accepted too, for publishers
 /// in other languages.
 /// </summary>
-public sealed class InteractionRequestedConsumerDefinition : ConsumerDefinition<InteractionRequestedConsumer>
+internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinition<InteractionRequestedConsumer>
 {
     private readonly int _prefetch;
 
@@ -67,8 +66,6 @@ public sealed class InteractionRequestedConsumerDefinition : ConsumerDefinition<
         ConcurrentMessageLimit = worker.Value.MaxConcurrentStreams;
         _prefetch = bus.Value.PrefetchCount ?? worker.Value.MaxConcurrentStreams;
     }
-
-    /// <inheritdoc />
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<InteractionRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {

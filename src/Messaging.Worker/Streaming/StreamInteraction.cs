@@ -18,7 +18,7 @@ namespace Messaging.Worker.Streaming;
 /// <param name="ConversationId">The conversation as sent; null defaults to <paramref name="RequestId"/>.</param>
 /// <param name="TurnId">The turn as sent; null defaults to <paramref name="RequestId"/>.</param>
 /// <param name="Request">The API create body.</param>
-public sealed record StreamInteraction(Guid RequestId, Guid? ConversationId, Guid? TurnId, JsonElement Request) : ICommand<StreamOutcome>
+internal sealed record StreamInteraction(Guid RequestId, Guid? ConversationId, Guid? TurnId, JsonElement Request) : ICommand<StreamOutcome>
 {
     /// <summary>The command for a bus message.</summary>
     public static StreamInteraction From(InteractionRequested message)
@@ -29,7 +29,7 @@ public sealed record StreamInteraction(Guid RequestId, Guid? ConversationId, Gui
 }
 
 /// <summary>How a <see cref="StreamInteraction"/> ended; the matching event is already published.</summary>
-public enum StreamOutcome
+internal enum StreamOutcome
 {
     /// <summary><see cref="InteractionCompleted"/> (completed, incomplete or budget_exceeded).</summary>
     Completed,
@@ -60,8 +60,6 @@ internal sealed class StreamInteractionHandler(
 {
     private static readonly TimeSpan ApiCancelTimeout = TimeSpan.FromSeconds(10);
     private readonly WorkerOptions _options = options.Value;
-
-    /// <inheritdoc />
     public async ValueTask<StreamOutcome> Handle(StreamInteraction command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);

@@ -12,7 +12,7 @@ namespace Messaging.Worker.Streaming;
 /// once (as <see cref="InteractionRejected"/>) instead of one API 400 at a time. The API remains the judge
 /// of everything else (unknown fields pass through).
 /// </summary>
-public sealed class StreamInteractionValidator : AbstractValidator<StreamInteraction>
+internal sealed class StreamInteractionValidator : AbstractValidator<StreamInteraction>
 {
     private static readonly string[] ContentTypes = ["text", "image", "audio", "video", "document"];
     private static readonly string[] MediaTypes = ["image", "audio", "video", "document"];

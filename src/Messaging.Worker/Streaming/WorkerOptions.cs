@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Messaging.Worker.Streaming;
 
 /// <summary>How a worker replica runs interactions; bound from the <c>Worker</c> configuration section.</summary>
-public sealed class WorkerOptions
+internal sealed class WorkerOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Worker";

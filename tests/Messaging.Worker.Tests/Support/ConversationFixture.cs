@@ -130,7 +130,14 @@ public sealed class ConversationFixture : IAsyncLifetime
         {
             await using var select = new NpgsqlCommand($"SELECT state::json->>'CurrentState' FROM {Table} WHERE correlation_id = @id", connection);
             select.Parameters.AddWithValue("id", conversationId);
-            if (await select.ExecuteScalarAsync(timeout.Token) as string == state) return;
+            try
+            {
+                if (await select.ExecuteScalarAsync(timeout.Token) as string == state) return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                // The saga creates its table with its first message, which may still be on its way.
+            }
             await Task.Delay(50, timeout.Token);
         }
     }

@@ -17,7 +17,7 @@ namespace Messaging.Worker.Tests.Support;
 /// events in exactly the order a rule needs, and moves time by hand. The fake clock starts in the year 2000, far from
 /// the wall clock MassTransit stamps messages with, so a saga that read two clocks would show it here.
 /// </summary>
-public sealed class SagaHarness : IAsyncDisposable
+internal sealed class SagaHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
     private readonly BusRecord _record = new();
