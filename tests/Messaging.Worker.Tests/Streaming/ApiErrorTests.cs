@@ -1,4 +1,5 @@
 using Messaging.Contracts;
+using Messaging.Testing;
 using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Streaming;

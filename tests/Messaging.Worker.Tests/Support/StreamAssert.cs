@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Messaging.Contracts;
 using Messaging.Interactions;
+using Messaging.Testing;
 
 namespace Messaging.Worker.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Messaging.Contracts;
+using Messaging.Testing;
 
 namespace Messaging.Worker.Tests.Support;
 

@@ -1,7 +1,7 @@
 using MassTransit;
 using Messaging.Contracts;
 
-namespace Messaging.Worker.Tests.Support;
+namespace Messaging.Testing;
 
 /// <summary>
 /// A downstream service's view: one consumer for every event type on one queue, run one message at a time,

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Messaging.Contracts;
 
-namespace Messaging.Worker.Tests.Support;
+namespace Messaging.Testing;
 
 /// <summary>
 /// Every message a test bus received, per key (the requestId for <see cref="EventCollector"/>, the conversationId for
@@ -67,7 +67,9 @@ public sealed class RequestEvents(Guid requestId)
 
     public IReadOnlyList<T> Of<T>() => All.OfType<T>().ToList();
 
-    public T Single<T>() => Assert.Single(Of<T>());
+    /// <summary>The one message of type <typeparamref name="T"/>; fails saying what arrived when there are none or several.</summary>
+    public T Single<T>() => Of<T>() is [var one] ? one
+        : throw new InvalidOperationException($"expected one {typeof(T).Name} for {requestId}, got {Of<T>().Count}: {Describe()}");
 
     public bool IsFinished
     {
