@@ -31,7 +31,11 @@ public sealed record StepDelta
     /// <summary>The last API delta's number carried by this message (equals <see cref="Sequence"/> unless coalesced).</summary>
     public long LastSequence { get; init; }
 
-    /// <summary>The SSE JSON <c>event_id</c> of the last API delta carried (the stream's resume point).</summary>
+    /// <summary>
+    /// The SSE JSON <c>event_id</c> of the last API delta carried (the stream's resume point); null for text the stream
+    /// never delivered and the worker read from the finished interaction instead (the stream broke for good), so that
+    /// the deltas still add up to the answer.
+    /// </summary>
     public string? EventId { get; init; }
 
     /// <summary>The API delta (for coalesced text deltas, one text delta with the texts concatenated).</summary>

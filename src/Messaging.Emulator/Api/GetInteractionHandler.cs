@@ -39,6 +39,19 @@ internal sealed class GetInteractionHandler(ControlResolver controlResolver, Fau
             }
         }
 
+        if (lastEventId.Length > 0)
+        {
+            switch (run.Controls.ResumeFault)
+            {
+                case ResumeFault.UnknownNameStream:
+                    throw ApiException.InvalidArgument(
+                        "Invalid JSON payload received. Unknown name \"stream\": Cannot bind query parameter. Field 'stream' could not be found in request message.");
+                case ResumeFault.ReplayThenHang:
+                    controls = controls with { Fault = FaultKind.Stall, FaultAfter = 2 };
+                    break;
+            }
+        }
+
         await SseResponseWriter.WriteAsync(context, run.Events, start, controls, lifetime.ApplicationStopping);
     }
 }

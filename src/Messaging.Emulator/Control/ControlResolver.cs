@@ -24,6 +24,7 @@ internal sealed class ControlResolver(IOptions<EmulatorOptions> options)
     public const string RetryAfterS = "emulator_retry_after_s";
     public const string FunctionRounds = "emulator_function_rounds";
     public const string ContinuationHops = "emulator_continuation_hops";
+    public const string ResumeFaultKey = "emulator_resume_fault";
 
     private const string LabelPrefix = "emulator_";
     private const string HeaderPrefix = "x-emulator-";
@@ -31,6 +32,7 @@ internal sealed class ControlResolver(IOptions<EmulatorOptions> options)
     private static readonly string[] Keys =
     [
         Chunks, ChunkDelayMs, FirstTokenMs, BackgroundMs, Fault, FaultCount, FaultAfter, RetryAfterS, FunctionRounds, ContinuationHops,
+        ResumeFaultKey,
     ];
 
     /// <summary>Controls for a create: labels, headers and every configured default, faults included.</summary>
@@ -49,10 +51,20 @@ internal sealed class ControlResolver(IOptions<EmulatorOptions> options)
         "cut_stream" => FaultKind.CutStream,
         "stall" => FaultKind.Stall,
         "malformed_sse" => FaultKind.MalformedSse,
+        "bare_json_error" => FaultKind.BareJsonError,
         "failed" => FaultKind.Failed,
         "omit_usage" => FaultKind.OmitUsage,
         _ => throw ApiException.InvalidArgument(
-            $"Unknown emulator fault '{value}'; expected none, rate_limit, server_error, bad_request, cut_stream, stall, malformed_sse, failed or omit_usage."),
+            $"Unknown emulator fault '{value}'; expected none, rate_limit, server_error, bad_request, cut_stream, stall, malformed_sse, bare_json_error, failed or omit_usage."),
+    };
+
+    public static ResumeFault ParseResumeFault(string value) => value switch
+    {
+        "" or "none" => ResumeFault.None,
+        "unknown_name_stream" => ResumeFault.UnknownNameStream,
+        "replay_then_hang" => ResumeFault.ReplayThenHang,
+        _ => throw ApiException.InvalidArgument(
+            $"Unknown emulator resume fault '{value}'; expected none, unknown_name_stream or replay_then_hang."),
     };
 
     private EmulatorControls Resolve(Dictionary<string, string>? labels, IHeaderDictionary headers, bool useConfiguredFault)
@@ -100,7 +112,8 @@ internal sealed class ControlResolver(IOptions<EmulatorOptions> options)
             RetryAfterSeconds: Integer(values, RetryAfterS, defaults.RetryAfterSeconds, minimum: 0),
             RetryAfterGiven: values.ContainsKey(RetryAfterS),
             FunctionRounds: Integer(values, FunctionRounds, defaults.FunctionRounds, minimum: 0),
-            ContinuationHops: Integer(values, ContinuationHops, defaults.ContinuationHops, minimum: 0));
+            ContinuationHops: Integer(values, ContinuationHops, defaults.ContinuationHops, minimum: 0),
+            ResumeFault: values.TryGetValue(ResumeFaultKey, out var resume) ? ParseResumeFault(resume.Value) : ResumeFault.None);
     }
 
     private static int Integer(Dictionary<string, (string Value, string Source)> values, string key, int fallback, int minimum)

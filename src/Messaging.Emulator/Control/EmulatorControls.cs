@@ -12,9 +12,10 @@ internal sealed record EmulatorControls(
     int RetryAfterSeconds,
     bool RetryAfterGiven,
     int FunctionRounds,
-    int ContinuationHops)
+    int ContinuationHops,
+    ResumeFault ResumeFault = ResumeFault.None)
 {
-    public bool IsStreamFault => Fault is FaultKind.CutStream or FaultKind.Stall or FaultKind.MalformedSse;
+    public bool IsStreamFault => Fault is FaultKind.CutStream or FaultKind.Stall or FaultKind.MalformedSse or FaultKind.BareJsonError;
 
     public bool IsHttpFault => Fault is FaultKind.RateLimit or FaultKind.ServerError or FaultKind.BadRequest;
 

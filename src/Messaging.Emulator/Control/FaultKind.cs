@@ -23,6 +23,12 @@ internal enum FaultKind
     /// <summary>A broken <c>data:</c> line is sent after <c>emulator_fault_after</c> events.</summary>
     MalformedSse,
 
+    /// <summary>
+    /// After <c>emulator_fault_after</c> events, a 503 error object written as bare JSON inside the SSE body (no
+    /// <c>data:</c> field), then the body ends: what the live API was seen to do when overloaded mid-stream.
+    /// </summary>
+    BareJsonError,
+
     /// <summary>The interaction ends with status <c>failed</c> and <c>errors</c>.</summary>
     Failed,
 

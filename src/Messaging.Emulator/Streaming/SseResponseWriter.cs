@@ -5,13 +5,17 @@ namespace Messaging.Emulator.Streaming;
 /// <summary>
 /// Sends an interaction's event log as <c>text/event-stream</c>, from a start index, then live
 /// until the log ends; one write-and-flush per pre-encoded event. Injects the stream faults:
-/// <c>cut_stream</c> (abort), <c>stall</c> (go silent, keep the connection) and <c>malformed_sse</c>
-/// (one broken <c>data:</c> line) after <c>emulator_fault_after</c> events.
+/// <c>cut_stream</c> (abort), <c>stall</c> (go silent, keep the connection), <c>malformed_sse</c>
+/// (one broken <c>data:</c> line) and <c>bare_json_error</c> (a 503 as bare JSON, then the end of the body)
+/// after <c>emulator_fault_after</c> events.
 /// </summary>
 internal static class SseResponseWriter
 {
     private static readonly byte[] MalformedFrame =
         "event: step.delta\ndata: {\"event_type\":\"step.delta\",\"index\":0,\"delta\":{\"type\":\"text\",\"text\":\"broken\n\n"u8.ToArray();
+
+    private static readonly byte[] BareJsonError =
+        "{\"error\":{\"code\":503,\"message\":\"The model is overloaded. Please try again later.\",\"status\":\"UNAVAILABLE\"}}\n"u8.ToArray();
 
     private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(50);
 
@@ -46,6 +50,9 @@ internal static class SseResponseWriter
                             return;
                         case FaultKind.Stall:
                             await Task.Delay(Timeout.Infinite, cancellationToken);
+                            return;
+                        case FaultKind.BareJsonError:
+                            await response.BodyWriter.WriteAsync(BareJsonError, cancellationToken);
                             return;
                         default:
                             await response.BodyWriter.WriteAsync(MalformedFrame, cancellationToken);

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Messaging.Contracts;
 using Messaging.Interactions.Models;
+using Messaging.Interactions.Models.Contents;
 using Messaging.Interactions.Models.Deltas;
 using Messaging.Interactions.Models.Steps;
 using Messaging.Interactions.Streaming;
@@ -39,6 +41,7 @@ internal sealed class InteractionRelay(
     private readonly List<JsonObject> _usages = [];
     private readonly HashSet<int> _startedIndexes = [];
     private readonly HashSet<int> _completedIndexes = [];
+    private readonly Dictionary<int, StringBuilder> _streamedText = []; // by request-wide index: what the text deltas of this hop said
     private InteractionAccumulator _hop = new();
     private Interaction? _lastHop;
     private IReadOnlyList<ErrorEvent> _lastHopErrors = [];
@@ -141,6 +144,7 @@ internal sealed class InteractionRelay(
         };
         await lane.PublishAsync(message, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
         for (var i = 0; i < pending.Count; i++) telemetry.DeltaPublished(pending.Type);
+        if (pending.Text is { } text) StreamedText(pending.Index).Append(text);
     }
 
     /// <summary>Publishes <see cref="InteractionStarted"/> for the first interaction, a status change for later hops.</summary>
@@ -196,18 +200,21 @@ internal sealed class InteractionRelay(
                 break;
             case StepStartEvent start:
                 _startedIndexes.Add(start.Index);
+                if (start.Json["step"] is JsonObject started) StreamedText(_indexOffset + start.Index).Append(TextOf(started));
                 await PublishStepStartedAsync(start.Index, start.Json["step"]);
                 break;
             case StepStopEvent stop when completedStep is not null:
                 await PublishStepCompletedAsync(stop.Index, completedStep, stop.Json["usage"]);
                 break;
             case InteractionSnapshotEvent snapshot:
-                // The stream broke for good and the interaction was read with GET: complete what is missing.
+                // The stream broke for good and the interaction was read with GET: complete what is missing, the text
+                // the deltas never carried included, so the deltas still add up to the answer.
                 var steps = snapshot.Interaction.Steps;
                 for (var i = 0; i < steps.Count; i++)
                 {
                     if (_completedIndexes.Contains(i)) continue;
-                    if (!_startedIndexes.Contains(i)) await PublishStepStartedAsync(i, steps[i].Json);
+                    if (!_startedIndexes.Contains(i)) await PublishStepStartedAsync(i, StartOf(steps[i]));
+                    await PublishMissingTextAsync(i, steps[i]);
                     await PublishStepCompletedAsync(i, steps[i], null);
                 }
                 break;
@@ -225,6 +232,7 @@ internal sealed class InteractionRelay(
         _indexOffset += hop.Steps.Count;
         _startedIndexes.Clear();
         _completedIndexes.Clear();
+        _streamedText.Clear();
         _lastHop = hop;
         _lastHopErrors = _hop.Errors.ToList();
         _hop = new InteractionAccumulator();
@@ -317,6 +325,48 @@ internal sealed class InteractionRelay(
             sum[name] = total;
         }
         return sum;
+    }
+
+    /// <summary>A step read whole, as its <c>step.start</c> would have been: a model output without its content, which follows as a delta.</summary>
+    private static JsonObject StartOf(Step step)
+    {
+        if (step is not ModelOutputStep) return step.Json;
+        var start = (JsonObject)step.Json.DeepClone();
+        start.Remove("content");
+        return start;
+    }
+
+    private static string TextOf(JsonObject step) =>
+        step["content"] is JsonArray content
+            ? string.Concat(content.OfType<JsonObject>().Where(b => (string?)b["type"] == "text").Select(b => (string?)b["text"]))
+            : "";
+
+    private StringBuilder StreamedText(int index)
+    {
+        if (!_streamedText.TryGetValue(index, out var text)) _streamedText[index] = text = new StringBuilder();
+        return text;
+    }
+
+    /// <summary>
+    /// A model output step read whole (not streamed to its end): the part of its text no delta carried goes out as one
+    /// more text delta, continuing the sequence. Text the deltas said differently than the step (never seen) is left.
+    /// </summary>
+    private async Task PublishMissingTextAsync(int index, Step step)
+    {
+        if (step is not ModelOutputStep output) return;
+        var full = string.Concat(output.Content.OfType<TextContent>().Select(t => t.Text));
+        var streamed = _streamedText.TryGetValue(_indexOffset + index, out var text) ? text.ToString() : "";
+        if (full.Length <= streamed.Length || !full.StartsWith(streamed, StringComparison.Ordinal)) return;
+        var missing = full[streamed.Length..];
+        var sequence = ++_sequence;
+        await lane.PublishAsync(new Contracts.StepDelta
+        {
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
+            Index = _indexOffset + index, Sequence = sequence, LastSequence = sequence,
+            Delta = ApiJson.ToElement(new JsonObject { ["type"] = "text", ["text"] = missing }), Text = missing,
+        }, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
+        telemetry.DeltaPublished("text");
+        StreamedText(_indexOffset + index).Append(missing);
     }
 
     private ValueTask PublishStepStartedAsync(int index, JsonNode? step) =>

@@ -79,6 +79,33 @@ public sealed class InteractionRelayTests : IDisposable
     }
 
     [Fact]
+    public async Task A_snapshot_sends_the_text_the_deltas_missed_so_the_deltas_add_up_to_the_answer()
+    {
+        var relay = Relay();
+        await relay.RelayAsync(Event("""{"event_type":"interaction.created","event_id":"e1","interaction":{"id":"v1_cut","status":"in_progress"}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.start","event_id":"e2","index":0,"step":{"type":"thought"}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.stop","event_id":"e3","index":0}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.start","event_id":"e4","index":1,"step":{"type":"model_output"}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.delta","event_id":"e5","index":1,"delta":{"type":"text","text":"Hello "}}"""));
+        // The stream broke, the resume was refused: the interaction is read whole, with a second output step never streamed.
+        await relay.RelayAsync(new InteractionSnapshotEvent(new Interaction(Messaging.Interactions.Json.InteractionsJson.ParseObject(
+            """{"id":"v1_cut","status":"completed","steps":[{"type":"thought"},{"type":"model_output","content":[{"type":"text","text":"Hello world."}]},{"type":"model_output","content":[{"type":"text","text":" Bye."}]}]}"""))));
+        relay.EndHop();
+        await relay.CompletedAsync("gemini-3.5-flash");
+
+        var deltas = _lane.Of<StepDelta>().ToList();
+        Assert.Equal([1L, 2, 3], deltas.Select(d => d.Sequence));
+        Assert.Equal([1, 1, 2], deltas.Select(d => d.Index));
+        var completed = Assert.Single(_lane.Of<InteractionCompleted>());
+        Assert.Equal("Hello world. Bye.", completed.OutputText);
+        Assert.Equal(completed.OutputText, string.Concat(deltas.Select(d => d.Text)));
+        var order = _lane.Published.Select(p => p.Message).Where(m => m is StepDelta or StepCompleted or StepStarted)
+            .Select(m => m switch { StepDelta d => $"d{d.Index}", StepCompleted c => $"c{c.Index}", StepStarted s => $"s{s.Index}", _ => "" });
+        Assert.Equal(["s0", "c0", "s1", "d1", "d1", "c1", "s2", "d2", "c2"], order);
+        Assert.False(_lane.Of<StepStarted>().Single(s => s.Index == 2).Step.TryGetProperty("content", out _)); // its text follows as a delta
+    }
+
+    [Fact]
     public async Task Requires_action_publishes_the_round_then_one_call_request_per_call()
     {
         var relay = Relay();

@@ -25,11 +25,11 @@ public sealed class CoalescingFixture : IAsyncLifetime
 
     public EmulatorServer Emulator { get; private set; } = null!;
 
-    public CoalescingLane Off { get; private set; } = null!;
+    public WorkerLane Off { get; private set; } = null!;
 
-    public CoalescingLane Wide { get; private set; } = null!;
+    public WorkerLane Wide { get; private set; } = null!;
 
-    public CoalescingLane ThroughMassTransit { get; private set; } = null!;
+    public WorkerLane ThroughMassTransit { get; private set; } = null!;
 
     public Uri BrokerUrl => _broker!.Url;
 
@@ -37,12 +37,12 @@ public sealed class CoalescingFixture : IAsyncLifetime
     {
         _broker = await TestService.RabbitMqAsync();
         Emulator = await EmulatorServer.StartAsync();
-        Off = await CoalescingLane.StartAsync(_broker.Url, Emulator, new() { ["Worker:DeltaCoalescingWindow"] = "00:00:00" });
-        Wide = await CoalescingLane.StartAsync(_broker.Url, Emulator, new()
+        Off = await WorkerLane.StartAsync(_broker.Url, Emulator, new() { ["Worker:DeltaCoalescingWindow"] = "00:00:00" });
+        Wide = await WorkerLane.StartAsync(_broker.Url, Emulator, new()
         {
             ["Worker:DeltaCoalescingWindow"] = "00:00:02", ["Worker:DeltaDeliveryMode"] = "Transient",
         });
-        ThroughMassTransit = await CoalescingLane.StartAsync(_broker.Url, Emulator, new()
+        ThroughMassTransit = await WorkerLane.StartAsync(_broker.Url, Emulator, new()
         {
             ["Worker:DeltaCoalescingWindow"] = "00:00:00", ["Worker:DirectPublishing"] = "false",
         });
@@ -59,7 +59,7 @@ public sealed class CoalescingFixture : IAsyncLifetime
 }
 
 /// <summary>One worker and its downstream listener, isolated by a prefix of their own.</summary>
-public sealed class CoalescingLane : IAsyncDisposable
+public sealed class WorkerLane : IAsyncDisposable
 {
     private WebApplication? _worker;
     private TestBus? _bus;
@@ -70,9 +70,9 @@ public sealed class CoalescingLane : IAsyncDisposable
 
     public IBus Bus => _bus!.Bus;
 
-    public static async Task<CoalescingLane> StartAsync(Uri broker, EmulatorServer emulator, Dictionary<string, string?> settings)
+    public static async Task<WorkerLane> StartAsync(Uri broker, EmulatorServer emulator, Dictionary<string, string?> settings)
     {
-        var lane = new CoalescingLane();
+        var lane = new WorkerLane();
         settings["Interactions:BaseUrl"] = emulator.BaseAddress.ToString();
         settings["Interactions:ApiKey"] = "test-key";
         settings["Bus:RabbitMqUrl"] = broker.ToString();
