@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.Worker.Conversations;
 using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Conversations;
@@ -164,6 +165,141 @@ public sealed class ConversationStateMachineTests : IAsyncLifetime
         Assert.Equal(first.InteractionId, request.Request.GetProperty("previous_interaction_id").GetString());
         Assert.Equal("Streaming", _saga.Instance(first.ConversationId)!.CurrentState);
     }
+
+    [Fact]
+    public async Task Results_that_come_before_their_round_are_used_when_it_opens_and_a_call_never_asked_for_is_refused()
+    {
+        var first = await StartAsync();
+        await _saga.PublishAndWait(first.Result("call_1"));
+        await _saga.PublishAndWait(first.Result("call_9"));
+        Assert.Equal(2, _saga.Instance(first.ConversationId)!.EarlyResults.Count);
+
+        await _saga.PublishAndWait(first.RequiresAction("get_current_temperature"));
+
+        var refused = await _saga.PublishedAsync<FunctionResultRejected>(r => r.CallId == "call_9", "the unknown call refused");
+        Assert.Equal("unknown_call", refused.Reason);
+        var continuation = await _saga.PublishedAsync<InteractionRequested>(r => r.ConversationId == first.ConversationId, "the continuation");
+        Assert.Contains("call_1", continuation.Request.GetProperty("input").GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(first.InteractionId, continuation.Request.GetProperty("previous_interaction_id").GetString());
+        Assert.Equal("Streaming", _saga.Instance(first.ConversationId)!.CurrentState);
+    }
+
+    [Fact]
+    public async Task A_duplicate_result_is_ignored_and_a_result_for_a_call_the_round_lacks_is_refused()
+    {
+        var first = await StartAsync();
+        await _saga.PublishAndWait(first.RequiresAction("get_current_temperature", "get_local_time"));
+
+        await _saga.PublishAndWait(first.Result("call_1"));
+        await _saga.PublishAndWait(first.Result("call_1"));
+        await _saga.PublishAndWait(first.Result("call_7"));
+
+        var refused = Assert.Single(_saga.Published<FunctionResultRejected>(r => r.ConversationId == first.ConversationId));
+        Assert.Equal(("call_7", "unknown_call"), (refused.CallId, refused.Reason));
+        Assert.Equal("AwaitingFunctionResults", _saga.Instance(first.ConversationId)!.CurrentState);
+        Assert.Empty(_saga.Published<InteractionRequested>(r => r.ConversationId == first.ConversationId));
+    }
+
+    [Fact]
+    public async Task A_turn_past_the_round_limit_fails_and_results_already_in_are_refused()
+    {
+        _saga = await Restart(o => o.MaxFunctionRounds = 1);
+        var first = await StartAsync();
+        await _saga.PublishAndWait(first.RequiresAction("get_current_temperature"));
+        await _saga.PublishAndWait(first.Result("call_1"));
+        var continuation = await _saga.PublishedAsync<InteractionRequested>(r => r.ConversationId == first.ConversationId, "the continuation");
+        var second = first with { RequestId = continuation.RequestId, InteractionId = "v1_second" };
+        await _saga.PublishAndWait(second.Started());
+        await _saga.PublishAndWait(second.Result("call_1")); // early: its round has not arrived yet
+
+        await _saga.PublishAndWait(second.RequiresAction("get_current_temperature"));
+
+        var failed = await _saga.PublishedAsync<InteractionFailed>(f => f.ConversationId == first.ConversationId, "the turn failed");
+        Assert.Equal("round_limit", failed.Reason);
+        Assert.Equal(first.TurnId, failed.TurnId);
+        Assert.Equal("late", Assert.Single(_saga.Published<FunctionResultRejected>(r => r.InteractionId == "v1_second")).Reason);
+        Assert.Equal("Idle", _saga.Instance(first.ConversationId)!.CurrentState);
+    }
+
+    [Fact]
+    public async Task An_action_that_is_not_a_function_call_fails_the_turn_as_unsupported()
+    {
+        var first = await StartAsync();
+
+        await _saga.PublishAndWait(first.RequiresAction());
+
+        var failed = await _saga.PublishedAsync<InteractionFailed>(f => f.ConversationId == first.ConversationId, "the turn failed");
+        Assert.Equal("unsupported_action", failed.Reason);
+        Assert.Equal("Idle", _saga.Instance(first.ConversationId)!.CurrentState);
+    }
+
+    [Fact]
+    public async Task Turns_past_the_queue_limit_are_rejected_and_a_switch_to_stateless_is_refused()
+    {
+        _saga = await Restart(o => o.MaxQueuedTurns = 1);
+        var first = await StartAsync();
+        var (queued, overflow, stateless) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+
+        await _saga.PublishAndWait(Turn(first.ConversationId, queued));
+        await _saga.PublishAndWait(Turn(first.ConversationId, overflow));
+        await _saga.PublishAndWait(first.Completed()); // the queued turn starts
+        await _saga.PublishAndWait(Turn(first.ConversationId, stateless, """{"store":false}"""));
+
+        Assert.Equal("conversationId", Assert.Single((await _saga.PublishedAsync<InteractionRejected>(r => r.RequestId == overflow, "overflow rejected")).Errors).Field);
+        Assert.Equal("request.store", Assert.Single((await _saga.PublishedAsync<InteractionRejected>(r => r.RequestId == stateless, "switch rejected")).Errors).Field);
+        Assert.Single(_saga.Published<InteractionRequested>(r => r.RequestId == queued));
+        Assert.Empty(_saga.Published<InteractionRequested>(r => r.RequestId == overflow || r.RequestId == stateless));
+    }
+
+    [Fact]
+    public async Task A_result_for_a_conversation_never_seen_is_refused_once_it_is_old_enough()
+    {
+        var stranger = new WorkerEvents(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "v1_nobody");
+        await _saga.Harness.Bus.Publish(stranger.Result("call_1"), TestContext.Current.CancellationToken);
+
+        using var ticking = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var ticker = Task.Run(async () =>
+        {
+            while (!ticking.IsCancellationRequested)
+            {
+                _saga.Clock.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+        var refused = await _saga.PublishedAsync<FunctionResultRejected>(r => r.ConversationId == stranger.ConversationId, "the result refused");
+        await ticking.CancelAsync();
+        await ticker;
+
+        Assert.Equal("unknown_conversation", refused.Reason);
+    }
+
+    [Fact]
+    public async Task A_conversation_whose_turn_runs_past_its_retention_fails_the_turn_and_every_waiting_one()
+    {
+        var first = await StartAsync();
+        var waiting = Guid.NewGuid();
+        await _saga.PublishAndWait(Turn(first.ConversationId, waiting));
+
+        _saga.Clock.Advance(_saga.Options.Retention);
+        Assert.Equal(1, await _saga.SweepAsync());
+
+        Assert.Equal("expired", (await _saga.PublishedAsync<InteractionFailed>(f => f.TurnId == first.TurnId, "the running turn failed")).Reason);
+        Assert.Equal("expired", (await _saga.PublishedAsync<InteractionFailed>(f => f.TurnId == waiting, "the waiting turn failed")).Reason);
+        Assert.Null(await _saga.StoredAsync(first.ConversationId));
+        Assert.Empty(_saga.Published<InteractionRequested>(r => r.RequestId == waiting)); // it never started
+    }
+
+    private async Task<SagaHarness> Restart(Action<ConversationOptions> configure)
+    {
+        await _saga.DisposeAsync();
+        return await SagaHarness.StartAsync(configure);
+    }
+
+    private static ConversationTurnRequested Turn(Guid conversationId, Guid turnId, string? overrides = null) => new()
+    {
+        RequestId = turnId, ConversationId = conversationId, Input = JsonSerializer.SerializeToElement("And then?"),
+        Request = overrides is null ? default : SagaHarness.Parse(overrides),
+    };
 
     /// <summary>A direct publisher's conversation whose first interaction has started (state Streaming).</summary>
     private async Task<WorkerEvents> StartAsync()
