@@ -60,8 +60,10 @@ internal sealed class PendingDelta
         return merged;
     }
 
-    /// <summary>The text the message adds to the answer (text deltas only).</summary>
-    public string? Text => _member == "text" ? (_merged?.ToString() ?? StringOf(_first, "text")) : null;
+    /// <summary>The text the message adds to the answer (text deltas only, those that travel alone included).</summary>
+    public string? Text => _member == "text"
+        ? _merged?.ToString() ?? StringOf(_first, "text")
+        : Type == "text" && _first["text"] is JsonValue text && text.TryGetValue(out string? value) ? value : null;
 
     private static string? MergeMember(Delta delta)
     {

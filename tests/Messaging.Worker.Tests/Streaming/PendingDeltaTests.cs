@@ -40,6 +40,7 @@ public sealed class PendingDeltaTests
 
         Assert.False(pending.TryMerge(0, 2, Text("b"), "e2"));
         Assert.Same(annotated.Json, pending.Delta());
+        Assert.Equal("a", pending.Text); // still part of the answer
     }
 
     [Fact]
