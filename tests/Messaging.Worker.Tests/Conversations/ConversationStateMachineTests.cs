@@ -289,6 +289,23 @@ public sealed class ConversationStateMachineTests : IAsyncLifetime
         Assert.Empty(_saga.Published<InteractionRequested>(r => r.RequestId == waiting)); // it never started
     }
 
+    [Fact]
+    public async Task A_rejected_first_turn_leaves_no_conversation_behind_once_its_grace_has_passed()
+    {
+        var conversation = Guid.NewGuid();
+        var turn = Guid.NewGuid();
+        await _saga.PublishAndWait(new ConversationTurnRequested
+        {
+            RequestId = turn, ConversationId = conversation, Request = SagaHarness.Parse("""{"model":"gemini-3.5-flash"}"""), // no input
+        });
+
+        Assert.Equal("input", Assert.Single((await _saga.PublishedAsync<InteractionRejected>(r => r.RequestId == turn, "the turn rejected")).Errors).Field);
+        _saga.Clock.Advance(_saga.Options.Retention);
+        Assert.Equal(1, await _saga.SweepAsync());
+        Assert.Null(await _saga.StoredAsync(conversation));
+        Assert.Equal(0, await _saga.SweepAsync()); // not due again, sweep after sweep
+    }
+
     private async Task<SagaHarness> Restart(Action<ConversationOptions> configure)
     {
         await _saga.DisposeAsync();
