@@ -25,11 +25,7 @@ public sealed class LiveFaultControlTests
     public async Task A_resume_of_an_interaction_created_with_unknown_name_stream_is_refused_with_400()
     {
         await using var emulator = await TestEmulator.StartAsync();
-        var body = Ask("Explain how AI works");
-        body["labels"] = new JsonObject { ["emulator_resume_fault"] = "unknown_name_stream" };
-        await using var original = await emulator.StreamAsync(body);
-        var events = await original.ReadAllAsync();
-        var id = (string)events[0].Data!["interaction"]!["id"]!;
+        var (id, events) = await StreamedWithResumeFaultAsync(emulator, "unknown_name_stream");
 
         await using var resumed = await emulator.StreamGetAsync(id, events[2].EventId);
         await using var whole = await emulator.StreamGetAsync(id);
@@ -42,11 +38,7 @@ public sealed class LiveFaultControlTests
     public async Task A_resume_of_an_interaction_created_with_replay_then_hang_sends_two_events_and_goes_silent()
     {
         await using var emulator = await TestEmulator.StartAsync();
-        var body = Ask("Explain how AI works");
-        body["labels"] = new JsonObject { ["emulator_resume_fault"] = "replay_then_hang" };
-        await using var original = await emulator.StreamAsync(body);
-        var events = await original.ReadAllAsync();
-        var id = (string)events[0].Data!["interaction"]!["id"]!;
+        var (id, events) = await StreamedWithResumeFaultAsync(emulator, "replay_then_hang");
 
         await using var resumed = await emulator.StreamGetAsync(id, events[2].EventId);
         var replayed = await resumed.ReadAsync(2);
@@ -69,5 +61,15 @@ public sealed class LiveFaultControlTests
 
         Assert.Equal(400, response.Status);
         Assert.Contains("unknown_name_stream", response.Body, StringComparison.Ordinal);
+    }
+
+    /// <summary>An interaction created (and streamed to its end) with <c>emulator_resume_fault</c>: its id and events.</summary>
+    private static async Task<(string Id, List<SseEvent> Events)> StreamedWithResumeFaultAsync(TestEmulator emulator, string fault)
+    {
+        var body = Ask("Explain how AI works");
+        body["labels"] = new JsonObject { ["emulator_resume_fault"] = fault };
+        await using var original = await emulator.StreamAsync(body);
+        var events = await original.ReadAllAsync();
+        return ((string)events[0].Data!["interaction"]!["id"]!, events);
     }
 }

@@ -35,6 +35,12 @@ public sealed class InteractionAccumulator
     /// <summary>The steps completed so far, by index.</summary>
     public IReadOnlyList<Step> CompletedSteps => _done.Values.ToList();
 
+    /// <summary>The text the stream has delivered so far for the step at <paramref name="index"/> (its text blocks; empty when none).</summary>
+    public string TextSoFar(int index) =>
+        _open.TryGetValue(index, out var open) ? open.TextSoFar
+        : _done.TryGetValue(index, out var done) && done is ModelOutputStep output ? output.Text
+        : "";
+
     /// <summary>Applies one event; returns the whole step when the event completes one.</summary>
     public Step? Apply(InteractionEvent evt)
     {

@@ -92,6 +92,12 @@ public sealed class StepBuilder
         return Step.From(InteractionsJson.Clone(_step));
     }
 
+    /// <summary>The text of the step's text blocks so far, the block still being streamed included.</summary>
+    public string TextSoFar => _step["content"] is JsonArray content
+        ? string.Concat(content.OfType<JsonObject>().Where(b => (b["type"] as JsonValue)?.ToString() == "text")
+            .Select(b => ReferenceEquals(b, _openTextBlock) ? _text.ToString() : (b["text"] as JsonValue)?.ToString()))
+        : "";
+
     private StringBuilder OpenTextBlock()
     {
         if (_openTextBlock is not null) return _text;

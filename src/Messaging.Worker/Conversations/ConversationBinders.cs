@@ -31,16 +31,16 @@ internal static class ConversationBinders
         binder.Touch(rules).ThenAsync(c =>
             c.Publish(ConversationMessages.Request(c.Saga, c.Saga.BeginManagedTurn(c.Message.RequestId, c.Message.Input, c.Message.Request))));
 
-    /// <summary>The turn has ended: the oldest waiting turn starts (streaming), or the conversation is idle.</summary>
-    public static EventActivityBinder<ConversationState, T> StartNextTurnOrIdle<T>(this EventActivityBinder<ConversationState, T> binder, ConversationRules rules,
+    /// <summary>The turn has ended (after <see cref="EndTurn{T}"/>, which touched it): the oldest waiting turn starts (streaming), or the conversation is idle.</summary>
+    public static EventActivityBinder<ConversationState, T> StartNextTurnOrIdle<T>(this EventActivityBinder<ConversationState, T> binder,
         State idle, State streaming) where T : class =>
         binder.IfElse(c => c.Saga.QueuedTurns.Count > 0,
-            next => next.StartQueuedTurn(rules).TransitionTo(streaming),
+            next => next.StartQueuedTurn().TransitionTo(streaming),
             none => none.TransitionTo(idle));
 
-    private static EventActivityBinder<ConversationState, T> StartQueuedTurn<T>(this EventActivityBinder<ConversationState, T> binder, ConversationRules rules)
+    private static EventActivityBinder<ConversationState, T> StartQueuedTurn<T>(this EventActivityBinder<ConversationState, T> binder)
         where T : class =>
-        binder.Touch(rules).ThenAsync(c =>
+        binder.ThenAsync(c =>
         {
             var next = c.Saga.DequeueTurn();
             using var input = JsonDocument.Parse(next.Input);

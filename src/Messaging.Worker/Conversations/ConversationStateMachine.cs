@@ -105,13 +105,13 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
                         .RejectEarlyResults(_ => "the turn was cancelled before this result could be used")
                         .Publish(c => ConversationMessages.TurnCancelled(c.Saga, c.Message.InteractionId))
                         .EndTurn(rules)
-                        .StartNextTurnOrIdle(rules, Idle, Streaming),
+                        .StartNextTurnOrIdle(Idle, Streaming),
                     asked => asked.IfElse(c => rules.RoundRefusal(c.Saga, c.Message) is not null,
                         refused => refused
                             .RejectEarlyResults(c => $"the turn failed ({rules.RoundRefusal(c.Saga, c.Message)!.Value.Reason}) before this result could be used")
                             .FailTurn(c => rules.RoundRefusal(c.Saga, c.Message)!.Value, logger)
                             .EndTurn(rules)
-                            .StartNextTurnOrIdle(rules, Idle, Streaming),
+                            .StartNextTurnOrIdle(Idle, Streaming),
                         answerable => answerable
                             .Then(c => c.Saga.ResultsDueAt = rules.ResultsDueFromNow)
                             .TransitionTo(AwaitingFunctionResults)
@@ -122,7 +122,7 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
             When(Completed, c => c.Message.RequestId == c.Saga.RequestId)
                 .Then(c => c.Saga.CompleteTurn(c.Message))
                 .EndTurn(rules)
-                .StartNextTurnOrIdle(rules, Idle, Streaming),
+                .StartNextTurnOrIdle(Idle, Streaming),
             // The executor was faster than this queue: the result waits for the round it answers.
             When(ResultSubmitted, c => c.Saga.IsUnknownRound(c.Message.InteractionId) && c.Saga.CanHoldEarlyResult(c.Message))
                 .Touch(rules)
@@ -160,23 +160,23 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
                 .CancelQueuedTurnsIfWholeConversation()
                 .Publish(c => ConversationMessages.TurnCancelled(c.Saga, c.Saga.Awaiting!.InteractionId))
                 .EndTurn(rules)
-                .StartNextTurnOrIdle(rules, Idle, Streaming),
+                .StartNextTurnOrIdle(Idle, Streaming),
             When(Due, c => rules.ResultsOverdue(c.Saga))
                 .FailTurn(c => ("timeout", rules.MissingResults(c.Saga)), logger)
                 .EndTurn(rules)
-                .StartNextTurnOrIdle(rules, Idle, Streaming));
+                .StartNextTurnOrIdle(Idle, Streaming));
 
         During(Streaming, AwaitingFunctionResults,
             // The running request ended without completing: so does its turn.
             When(Failed, c => c.Message.RequestId == c.Saga.RequestId)
                 .EndTurn(rules)
-                .StartNextTurnOrIdle(rules, Idle, Streaming),
+                .StartNextTurnOrIdle(Idle, Streaming),
             When(Cancelled, c => c.Message.RequestId == c.Saga.RequestId)
                 .EndTurn(rules)
-                .StartNextTurnOrIdle(rules, Idle, Streaming),
+                .StartNextTurnOrIdle(Idle, Streaming),
             When(Rejected, c => c.Message.RequestId == c.Saga.RequestId)
                 .EndTurn(rules)
-                .StartNextTurnOrIdle(rules, Idle, Streaming),
+                .StartNextTurnOrIdle(Idle, Streaming),
             When(Failed, c => c.Message.RequestId != c.Saga.RequestId)
                 .RecordEnd(rules, m => m.RequestId),
             When(Cancelled, c => c.Message.RequestId != c.Saga.RequestId)
@@ -214,7 +214,7 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
                 .TransitionTo(Streaming)
                 .If(c => c.Saga.HasEnded(c.Message.RequestId), ended => ended
                     .EndTurn(rules)
-                    .StartNextTurnOrIdle(rules, Idle, Streaming)),
+                    .StartNextTurnOrIdle(Idle, Streaming)),
             // Events of another request than the running one: retried while early, ignored when stale.
             When(Started, c => c.Message.RequestId != c.Saga.RequestId)
                 .WaitIfUnknown(rules, m => m.RequestId),

@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Messaging.Contracts;
 using Messaging.Interactions.Models;
-using Messaging.Interactions.Models.Contents;
 using Messaging.Interactions.Models.Deltas;
 using Messaging.Interactions.Models.Steps;
 using Messaging.Interactions.Streaming;
@@ -41,7 +39,6 @@ internal sealed class InteractionRelay(
     private readonly List<JsonObject> _usages = [];
     private readonly HashSet<int> _startedIndexes = [];
     private readonly HashSet<int> _completedIndexes = [];
-    private readonly Dictionary<int, StringBuilder> _streamedText = []; // by request-wide index: what the text deltas of this hop said
     private InteractionAccumulator _hop = new();
     private Interaction? _lastHop;
     private IReadOnlyList<ErrorEvent> _lastHopErrors = [];
@@ -141,7 +138,6 @@ internal sealed class InteractionRelay(
         };
         await lane.PublishAsync(message, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
         for (var i = 0; i < pending.Count; i++) telemetry.DeltaPublished(pending.Type);
-        if (pending.Text is { } text) StreamedText(pending.Index).Append(text);
     }
 
     /// <summary>Publishes <see cref="InteractionStarted"/> for the first interaction, a status change for later hops.</summary>
@@ -179,6 +175,10 @@ internal sealed class InteractionRelay(
     /// <summary>Applies <paramref name="evt"/> to the hop being read and publishes what it means.</summary>
     public async Task RelayAsync(InteractionEvent evt)
     {
+        // A snapshot replaces what the stream had built: read what it had delivered first.
+        var streamed = evt is InteractionSnapshotEvent whole
+            ? Enumerable.Range(0, whole.Interaction.Steps.Count).Select(_hop.TextSoFar).ToList()
+            : null;
         var completedStep = _hop.Apply(evt);
         if (evt is StepDeltaEvent delta)
         {
@@ -197,7 +197,6 @@ internal sealed class InteractionRelay(
                 break;
             case StepStartEvent start:
                 _startedIndexes.Add(start.Index);
-                if (start.Json["step"] is JsonObject started) StreamedText(_indexOffset + start.Index).Append(TextOf(started));
                 await PublishStepStartedAsync(start.Index, start.Json["step"]);
                 break;
             case StepStopEvent stop when completedStep is not null:
@@ -211,7 +210,7 @@ internal sealed class InteractionRelay(
                 {
                     if (_completedIndexes.Contains(i)) continue;
                     if (!_startedIndexes.Contains(i)) await PublishStepStartedAsync(i, StartOf(steps[i]));
-                    await PublishMissingTextAsync(i, steps[i]);
+                    await PublishMissingTextAsync(i, steps[i], streamed![i]);
                     await PublishStepCompletedAsync(i, steps[i], null);
                 }
                 break;
@@ -229,7 +228,6 @@ internal sealed class InteractionRelay(
         _indexOffset += hop.Steps.Count;
         _startedIndexes.Clear();
         _completedIndexes.Clear();
-        _streamedText.Clear();
         _lastHop = hop;
         _lastHopErrors = _hop.Errors.ToList();
         _hop = new InteractionAccumulator();
@@ -333,26 +331,14 @@ internal sealed class InteractionRelay(
         return start;
     }
 
-    private static string TextOf(JsonObject step) =>
-        step["content"] is JsonArray content
-            ? string.Concat(content.OfType<JsonObject>().Where(b => (string?)b["type"] == "text").Select(b => (string?)b["text"]))
-            : "";
-
-    private StringBuilder StreamedText(int index)
-    {
-        if (!_streamedText.TryGetValue(index, out var text)) _streamedText[index] = text = new StringBuilder();
-        return text;
-    }
-
     /// <summary>
     /// A model output step read whole (not streamed to its end): the part of its text no delta carried goes out as one
     /// more text delta, continuing the sequence. Text the deltas said differently than the step (never seen) is left.
     /// </summary>
-    private async Task PublishMissingTextAsync(int index, Step step)
+    private async Task PublishMissingTextAsync(int index, Step step, string streamed)
     {
         if (step is not ModelOutputStep output) return;
-        var full = string.Concat(output.Content.OfType<TextContent>().Select(t => t.Text));
-        var streamed = _streamedText.TryGetValue(_indexOffset + index, out var text) ? text.ToString() : "";
+        var full = output.Text;
         if (full.Length <= streamed.Length || !full.StartsWith(streamed, StringComparison.Ordinal)) return;
         var missing = full[streamed.Length..];
         var sequence = ++_sequence;
@@ -363,7 +349,6 @@ internal sealed class InteractionRelay(
             Delta = ApiJson.ToElement(new JsonObject { ["type"] = "text", ["text"] = missing }), Text = missing,
         }, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
         telemetry.DeltaPublished("text");
-        StreamedText(_indexOffset + index).Append(missing);
     }
 
     private ValueTask PublishStepStartedAsync(int index, JsonNode? step) =>

@@ -75,18 +75,8 @@ public sealed class ConversationStateMachineTests : IAsyncLifetime
         await _saga.Harness.Bus.Publish(stray.Started(), c => c.MessageId = messageId, TestContext.Current.CancellationToken);
 
         // Each retry looks at the saga's clock: once it has moved past EarlyEventPatience, the event is stale.
-        using var ticking = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var ticker = Task.Run(async () =>
-        {
-            while (!ticking.IsCancellationRequested)
-            {
-                _saga.Clock.Advance(TimeSpan.FromSeconds(1));
-                await Task.Delay(20, CancellationToken.None);
-            }
-        }, CancellationToken.None);
-        await SagaHarness.Eventually(() => _saga.Consumed(messageId) || _saga.Published<Fault<InteractionStarted>>(_ => true).Count > 0, "the stray event handled");
-        await ticking.CancelAsync();
-        await ticker;
+        await _saga.WhileTheClockRunsAsync(() =>
+            SagaHarness.Eventually(() => _saga.Consumed(messageId) || _saga.Published<Fault<InteractionStarted>>(_ => true).Count > 0, "the stray event handled"));
 
         Assert.True(_saga.Consumed(messageId), $"the stray event was not handled: {_saga.Problems()}");
         Assert.Equal(first.InteractionId, _saga.Instance(first.ConversationId)!.InteractionId);
@@ -257,20 +247,10 @@ public sealed class ConversationStateMachineTests : IAsyncLifetime
         var stranger = new WorkerEvents(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), "v1_nobody");
         await _saga.Harness.Bus.Publish(stranger.Result("call_1"), TestContext.Current.CancellationToken);
 
-        using var ticking = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        var ticker = Task.Run(async () =>
-        {
-            while (!ticking.IsCancellationRequested)
-            {
-                _saga.Clock.Advance(TimeSpan.FromSeconds(1));
-                await Task.Delay(20, CancellationToken.None);
-            }
-        }, CancellationToken.None);
-        var refused = await _saga.PublishedAsync<FunctionResultRejected>(r => r.ConversationId == stranger.ConversationId, "the result refused");
-        await ticking.CancelAsync();
-        await ticker;
+        await _saga.WhileTheClockRunsAsync(() =>
+            _saga.PublishedAsync<FunctionResultRejected>(r => r.ConversationId == stranger.ConversationId, "the result refused"));
 
-        Assert.Equal("unknown_conversation", refused.Reason);
+        Assert.Equal("unknown_conversation", Assert.Single(_saga.Published<FunctionResultRejected>(r => r.ConversationId == stranger.ConversationId)).Reason);
     }
 
     [Fact]

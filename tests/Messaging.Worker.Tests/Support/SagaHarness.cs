@@ -67,6 +67,33 @@ internal sealed class SagaHarness : IAsyncDisposable
         await Eventually(() => _record.Consumed(messageId), () => $"the saga consumed {typeof(T).Name} ({Problems()})");
     }
 
+    /// <summary>
+    /// Runs <paramref name="wait"/> while the fake clock moves a second every 20 ms: for rules measured on the saga's
+    /// clock across real-time retries (an event is early until it is old enough).
+    /// </summary>
+    public async Task WhileTheClockRunsAsync(Func<Task> wait)
+    {
+        ArgumentNullException.ThrowIfNull(wait);
+        using var ticking = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var ticker = Task.Run(async () =>
+        {
+            while (!ticking.IsCancellationRequested)
+            {
+                Clock.Advance(TimeSpan.FromSeconds(1));
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await wait();
+        }
+        finally
+        {
+            await ticking.CancelAsync();
+            await ticker;
+        }
+    }
+
     /// <summary>What the saga's sweeper does on its interval: sends <see cref="ConversationDue"/> to every conversation due now.</summary>
     public async Task<int> SweepAsync()
     {

@@ -23,6 +23,8 @@ public sealed class ModelOutputStep(JsonObject json) : Step(json)
     public IReadOnlyList<Content> Content => GetList("content", Contents.Content.From);
     /// <summary><c>error</c>, when the model failed to produce this output.</summary>
     public ApiError? Error => Json["error"] is JsonObject o ? new ApiError(o) : null;
+    /// <summary>The text of its text blocks, joined: what its text deltas add up to.</summary>
+    public string Text => string.Concat(Content.OfType<Contents.TextContent>().Select(t => t.Text));
 }
 
 /// <summary>A <c>thought</c> step: an opaque <c>signature</c> that must be resent verbatim, and optional summaries.</summary>
