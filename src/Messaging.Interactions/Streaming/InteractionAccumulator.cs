@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Messaging.Interactions.Json;
 using Messaging.Interactions.Models;
@@ -90,6 +91,60 @@ public sealed class InteractionAccumulator
                 break;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Everything accumulated so far as one JSON object (the resource, whole and half-built steps, status, resume point,
+    /// errors) without changing it; <see cref="FromSnapshot"/> continues from there, e.g. on another replica resuming the
+    /// stream after <see cref="LastEventId"/>.
+    /// </summary>
+    public JsonObject ToSnapshot()
+    {
+        var done = new JsonObject();
+        foreach (var (index, step) in _done) done[index.ToString(CultureInfo.InvariantCulture)] = InteractionsJson.Clone(step.Json);
+        var open = new JsonObject();
+        foreach (var (index, builder) in _open) open[index.ToString(CultureInfo.InvariantCulture)] = builder.ToSnapshot();
+        var errors = new JsonArray();
+        foreach (var error in Errors) errors.Add(InteractionsJson.Clone(error.Json));
+        return new JsonObject
+        {
+            ["interaction"] = InteractionsJson.Clone(_interaction), ["done"] = done, ["open"] = open,
+            ["interaction_id"] = InteractionId, ["status"] = Status.Value, ["last_event_id"] = LastEventId,
+            ["completed"] = IsCompleted, ["errors"] = errors,
+        };
+    }
+
+    /// <summary>An accumulator in the state <see cref="ToSnapshot"/> wrote.</summary>
+    public static InteractionAccumulator FromSnapshot(JsonObject snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var accumulator = new InteractionAccumulator
+        {
+            _interaction = snapshot["interaction"] is JsonObject interaction ? InteractionsJson.Clone(interaction) : [],
+            InteractionId = (snapshot["interaction_id"] as JsonValue)?.ToString(),
+            Status = snapshot["status"] is JsonValue status ? new InteractionStatus(status.ToString()) : default,
+            LastEventId = (snapshot["last_event_id"] as JsonValue)?.ToString(),
+            IsCompleted = snapshot["completed"] is JsonValue completed && completed.GetValue<bool>(),
+        };
+        if (snapshot["done"] is JsonObject done)
+        {
+            foreach (var (index, step) in done)
+            {
+                if (step is JsonObject json) accumulator._done[int.Parse(index, CultureInfo.InvariantCulture)] = Step.From(InteractionsJson.Clone(json));
+            }
+        }
+        if (snapshot["open"] is JsonObject open)
+        {
+            foreach (var (index, builder) in open)
+            {
+                if (builder is JsonObject json) accumulator._open[int.Parse(index, CultureInfo.InvariantCulture)] = StepBuilder.FromSnapshot(json);
+            }
+        }
+        if (snapshot["errors"] is JsonArray errors)
+        {
+            foreach (var error in errors.OfType<JsonObject>()) accumulator.Errors.Add(new ErrorEvent(InteractionsJson.Clone(error)));
+        }
+        return accumulator;
     }
 
     /// <summary>

@@ -25,6 +25,32 @@ public sealed class StepBuilder
     /// <summary>Starts from the seed step (cloned; the event is not changed).</summary>
     public StepBuilder(JsonObject startStep) => _step = InteractionsJson.Clone(startStep);
 
+    /// <summary>
+    /// The builder's state as JSON (the step so far, its open text block written out, argument fragments kept raw), so a
+    /// stream resumed elsewhere continues it: <see cref="FromSnapshot"/> gives a builder that builds the same step.
+    /// </summary>
+    public JsonObject ToSnapshot()
+    {
+        var step = InteractionsJson.Clone(_step);
+        if (_openTextBlock is not null && _step["content"] is JsonArray content && content.IndexOf(_openTextBlock) is var at and >= 0
+            && step["content"] is JsonArray copy && copy[at] is JsonObject block)
+        {
+            block["text"] = _text.ToString();
+        }
+        var snapshot = new JsonObject { ["step"] = step };
+        if (_arguments is not null) snapshot["arguments"] = _arguments.ToString();
+        return snapshot;
+    }
+
+    /// <summary>A builder in the state <see cref="ToSnapshot"/> wrote (consecutive text continues the last text block, as it would have).</summary>
+    public static StepBuilder FromSnapshot(JsonObject snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var builder = new StepBuilder(snapshot["step"] as JsonObject ?? []);
+        if (snapshot["arguments"] is JsonValue arguments) builder._arguments = new StringBuilder(arguments.ToString());
+        return builder;
+    }
+
     /// <summary>The step's type.</summary>
     public string Type => (_step["type"] as JsonValue)?.ToString() ?? "";
 
