@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Messaging.Contracts;
 
 /// <summary>Event: the worker created the interaction and is streaming it.</summary>
@@ -29,4 +31,16 @@ public sealed record InteractionStarted
 
     /// <summary>The remote sandbox's <c>environment_id</c> when the request asked for an <c>environment</c> (agents); reuse it in a later request.</summary>
     public string? EnvironmentId { get; init; }
+
+    /// <summary>
+    /// Which attempt of the request this event belongs to: absent (1) unless the request had to start over
+    /// (a <c>store: false</c> interaction whose worker died cannot be read back, so it is generated again). Events of a
+    /// lower attempt are superseded: drop them.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Attempt { get; init; }
+
+    /// <summary>The interaction of the attempt this one replaces (see <see cref="Attempt"/>), when it was known.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Supersedes { get; init; }
 }

@@ -44,4 +44,12 @@ public sealed record StepDelta
 
     /// <summary>The text this delta adds to the answer, when it is a text delta.</summary>
     public string? Text { get; init; }
+
+    /// <summary>
+    /// Which attempt of the request this event belongs to: absent (1) unless the request had to start over
+    /// (a <c>store: false</c> interaction whose worker died cannot be read back, so it is generated again). Events of a
+    /// lower attempt are superseded: drop them.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Attempt { get; init; }
 }

@@ -24,4 +24,12 @@ public sealed record StepStarted
     /// <summary>The step as <c>step.start</c> carried it (API JSON).</summary>
     [JsonConverter(typeof(ApiJsonConverter))]
     public JsonElement Step { get; init; }
+
+    /// <summary>
+    /// Which attempt of the request this event belongs to: absent (1) unless the request had to start over
+    /// (a <c>store: false</c> interaction whose worker died cannot be read back, so it is generated again). Events of a
+    /// lower attempt are superseded: drop them.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Attempt { get; init; }
 }

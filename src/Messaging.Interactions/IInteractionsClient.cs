@@ -31,6 +31,14 @@ public interface IInteractionsClient
     IAsyncEnumerable<InteractionEvent> GetStreamAsync(string id, string? lastEventId = null, bool includeInput = false,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Follows a stored interaction that someone else started streaming (e.g. a replica that died): the events after
+    /// <paramref name="lastEventId"/> (all of them without it), with the tolerance of <see cref="CreateStreamAsync"/>:
+    /// resumed again when it breaks, and read whole with polling <c>GET</c>s (one <see cref="InteractionSnapshotEvent"/>)
+    /// when resuming is refused or makes no progress.
+    /// </summary>
+    IAsyncEnumerable<InteractionEvent> ResumeStreamAsync(string id, string? lastEventId, CancellationToken cancellationToken = default);
+
     /// <summary><c>POST /interactions/{id}/cancel</c> (running background interactions only).</summary>
     Task<Interaction> CancelAsync(string id, CancellationToken cancellationToken = default);
 

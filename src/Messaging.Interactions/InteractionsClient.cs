@@ -71,6 +71,13 @@ public sealed partial class InteractionsClient : IInteractionsClient
         StreamRawAsync(() => NewRequest(HttpMethod.Get, GetUrl(id, includeInput, lastEventId, stream: true), AcceptEventStream, null), cancellationToken);
 
     /// <inheritdoc />
+    public IAsyncEnumerable<InteractionEvent> ResumeStreamAsync(string id, string? lastEventId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        return new ResumableInteractionStream(this, CreateInteractionRequest.Parse("{}"), _options, _logger, id, lastEventId).ReadAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<Interaction> CancelAsync(string id, CancellationToken cancellationToken = default)
     {
         using var message = NewRequest(HttpMethod.Post, $"{ItemUrl(id)}/cancel", AcceptJson, null);

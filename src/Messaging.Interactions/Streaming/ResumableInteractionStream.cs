@@ -14,17 +14,24 @@ namespace Messaging.Interactions.Streaming;
 /// is completed from a <c>GET</c>. Events are never yielded twice: a resume asks for those after the
 /// last one yielded.
 /// </summary>
+/// <remarks>
+/// Given <c>resumeId</c>, it does not create: it follows that stored interaction from after <c>resumeAfter</c>, as a
+/// resume (so a refusal falls back to polling at once).
+/// </remarks>
 internal sealed class ResumableInteractionStream(
-    InteractionsClient client, CreateInteractionRequest body, InteractionsClientOptions options, ILogger logger)
+    InteractionsClient client, CreateInteractionRequest body, InteractionsClientOptions options, ILogger logger,
+    string? resumeId = null, string? resumeAfter = null)
 {
-    private string? _interactionId;
-    private string? _lastEventId;
+    private string? _interactionId = resumeId;
+    private string? _lastEventId = resumeAfter;
     private bool _completed;
 
     public async IAsyncEnumerable<InteractionEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var resumes = 0;
-        var source = client.CreateStreamRawAsync(body, cancellationToken);
+        var resumes = _interactionId is null ? 0 : 1;
+        var source = _interactionId is null
+            ? client.CreateStreamRawAsync(body, cancellationToken)
+            : client.GetStreamAsync(_interactionId, _lastEventId, cancellationToken: cancellationToken);
         while (true)
         {
             var progressed = false;

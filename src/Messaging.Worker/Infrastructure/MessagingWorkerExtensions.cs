@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Client;
+using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Conversations;
 using Messaging.Worker.Publishing;
 using Messaging.Worker.Streaming;
@@ -23,6 +24,7 @@ public static class MessagingWorkerExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddInteractionStreaming();
+        services.AddStreamCheckpoints(configuration);
         services.AddStreamPublishing(configuration);
         return services.AddMessagingBus(configuration, x =>
         {

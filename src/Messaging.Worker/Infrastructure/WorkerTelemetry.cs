@@ -15,6 +15,11 @@ public sealed class WorkerTelemetry : IDisposable
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _outcomes;
     private readonly UpDownCounter<long> _inFlight;
+    private readonly Counter<long> _checkpointWrites;
+    private readonly Counter<long> _checkpointErrors;
+    private readonly Counter<long> _takeovers;
+    private readonly Counter<long> _ownershipLost;
+    private readonly Histogram<double> _leaseWaits;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public WorkerTelemetry(IMeterFactory meterFactory)
@@ -25,6 +30,17 @@ public sealed class WorkerTelemetry : IDisposable
         _tokens = _meter.CreateCounter<long>("messaging.worker.tokens", "{token}", "Tokens the API reported, by kind (input, output, thought, total).");
         _outcomes = _meter.CreateCounter<long>("messaging.worker.interactions", "{interaction}", "Requests handled, by outcome.");
         _inFlight = _meter.CreateUpDownCounter<long>("messaging.worker.streams_in_flight", "{stream}", "Interactions this replica is streaming now.");
+        _checkpointWrites = _meter.CreateCounter<long>("messaging.worker.checkpoint_writes", "{row}",
+            "Checkpoint rows written, by kind (claim, progress, renew, restart, ending, ended).");
+        _checkpointErrors = _meter.CreateCounter<long>("messaging.worker.checkpoint_errors", "{error}", "Checkpoint store calls that failed and were retried.");
+        _takeovers = _meter.CreateCounter<long>("messaging.worker.takeovers", "{request}",
+            "Requests that had been started before, by what this replica did: resumed, restarted (store: false), create_window " +
+            "(the interaction's id was never recorded: a second interaction), republished (final events recorded, published again), " +
+            "duplicate (ended already: nothing), rejected (the requestId came with another body).");
+        _ownershipLost = _meter.CreateCounter<long>("messaging.worker.ownership_lost", "{request}",
+            "Requests another replica took over while this one still ran them (a lease lapsed while the store was unreachable).");
+        _leaseWaits = _meter.CreateHistogram<double>("messaging.worker.lease_wait", "s",
+            "How long a request waited for another replica's lease to end or lapse before it was claimed.");
     }
 
     /// <summary>Traces one request from the bus message to its final event.</summary>
@@ -54,5 +70,20 @@ public sealed class WorkerTelemetry : IDisposable
             if (value is > 0) _tokens.Add(value.Value, model, new KeyValuePair<string, object?>("kind", kind));
         }
     }
+    /// <summary>Counts checkpoint rows written.</summary>
+    public void CheckpointWrite(string kind, int rows = 1) => _checkpointWrites.Add(rows, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Counts a failed checkpoint store call.</summary>
+    public void CheckpointError() => _checkpointErrors.Add(1);
+
+    /// <summary>Counts a request that had been started before (see the instrument's description for <paramref name="kind"/>).</summary>
+    public void Takeover(string kind) => _takeovers.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    /// <summary>Counts a request taken over while this replica still ran it.</summary>
+    public void OwnershipLost() => _ownershipLost.Add(1);
+
+    /// <summary>Records a wait for another replica's lease.</summary>
+    public void LeaseWaited(TimeSpan waited) => _leaseWaits.Record(waited.TotalSeconds);
+
     public void Dispose() => _meter.Dispose();
 }

@@ -14,10 +14,11 @@ internal interface IStreamEventPublisher
 internal interface IStreamEventLane
 {
     /// <summary>
-    /// Hands <paramref name="message"/> over (<paramref name="persistent"/> false lets the broker keep it in memory
-    /// only); when the task ends the message's place in the stream's order is fixed, not necessarily confirmed.
+    /// Hands <paramref name="message"/> over with the MassTransit <paramref name="messageId"/> (<paramref name="persistent"/>
+    /// false lets the broker keep it in memory only); when the task ends the message's place in the stream's order is
+    /// fixed, not necessarily confirmed.
     /// </summary>
-    ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class;
+    ValueTask PublishAsync<T>(T message, Guid messageId, bool persistent, CancellationToken cancellationToken) where T : class;
 
     /// <summary>Ends when the broker has confirmed every message handed over so far (resending what a lost connection dropped).</summary>
     Task ConfirmAsync(CancellationToken cancellationToken);

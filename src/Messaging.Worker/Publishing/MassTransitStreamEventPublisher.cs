@@ -13,11 +13,12 @@ internal sealed class MassTransitStreamEventPublisher(IPublishEndpoint publish) 
 {
     public IStreamEventLane OpenLane() => this;
 
-    public async ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class
-    {
-        if (persistent) await publish.Publish(message, cancellationToken);
-        else await publish.Publish(message, static (PublishContext<T> context) => context.Durable = false, cancellationToken);
-    }
+    public async ValueTask PublishAsync<T>(T message, Guid messageId, bool persistent, CancellationToken cancellationToken) where T : class =>
+        await publish.Publish(message, context =>
+        {
+            context.MessageId = messageId;
+            context.Durable = persistent;
+        }, cancellationToken);
 
     public Task ConfirmAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

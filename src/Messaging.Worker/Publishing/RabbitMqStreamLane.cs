@@ -24,7 +24,7 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
     private readonly Queue<Unconfirmed> _unconfirmed = new();
     private IChannel? _channel;
 
-    public async ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class
+    public async ValueTask PublishAsync<T>(T message, Guid messageId, bool persistent, CancellationToken cancellationToken) where T : class
     {
         ArgumentNullException.ThrowIfNull(message);
         while (_unconfirmed.Count >= MaxUnconfirmed) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
@@ -36,7 +36,6 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
             await owner.Retry.ExecuteAsync(async token => _channel = await owner.ChannelAsync(slot, token).ConfigureAwait(false), cancellationToken)
                 .ConfigureAwait(false);
         }
-        var messageId = NewId.NextGuid();
         var (body, length) = MassTransitEnvelope.Rent(messageId, message, DateTime.UtcNow);
         var properties = new BasicProperties
         {

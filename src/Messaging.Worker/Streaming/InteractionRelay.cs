@@ -20,6 +20,14 @@ namespace Messaging.Worker.Streaming;
 /// continuation hops, step indexes and delta sequences continue where the previous hop stopped, so they stay unique
 /// and gapless for the whole request.
 /// <para>
+/// Every message has a messageId derived from the request, its <see cref="Attempt"/> and the event (see
+/// <see cref="EventMessageId"/>), and the relay's whole state can be checkpointed (<see cref="OnCheckpoint"/>) and
+/// restored on another replica (<see cref="Restore"/>): that replica resumes the stream after the checkpoint's event and
+/// publishes what follows with the same sequence numbers and ids. A checkpoint is offered at most once per
+/// <see cref="CheckpointInterval"/>, after an event that carries an <c>event_id</c> (the resume point), once the broker has
+/// confirmed everything published up to it; the first one of each interaction, which names it, is offered at once.
+/// </para>
+/// <para>
 /// Deltas are coalesced (<see cref="WorkerOptions.DeltaCoalescingWindow"/>): a delta is held while the stream
 /// already has the next event buffered, and goes out when the stream runs dry, when the next event cannot
 /// merge with it, or — if the last delta message left less than a window ago — when the window ends. So an
@@ -45,9 +53,28 @@ internal sealed class InteractionRelay(
     private int _indexOffset;
     private long _sequence;
     private string? _status;
+    private int _statusChanges;
     private bool _started;
+    private string? _hopInteractionId;
+    private long _applied;
+    private long _publishedThrough;
+    private long _pendingThrough;
+    private (long Number, JsonObject State)? _candidate;
+    private long _lastCandidate = long.MinValue / 2;
 
     public Guid RequestId => ids.RequestId;
+
+    /// <summary>Which attempt of the request this is (1 unless it had to start over).</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>The interaction of the attempt this one replaces, for <see cref="InteractionStarted.Supersedes"/>.</summary>
+    public string? Supersedes { get; init; }
+
+    /// <summary>Receives checkpoints: the state, and true when it must be written at once (it names a new interaction).</summary>
+    public Action<JsonObject, bool>? OnCheckpoint { get; init; }
+
+    /// <summary>The least time between two progress checkpoints.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The interaction being relayed (the latest hop); empty before the API created one.</summary>
     public string InteractionId { get; private set; } = "";
@@ -62,11 +89,16 @@ internal sealed class InteractionRelay(
     /// <summary>True when the hop being read has reached its end (its <c>interaction.completed</c>).</summary>
     public bool HopCompleted => _hop.IsCompleted;
 
-    /// <summary>Publishes any event of this request, after the deltas held (see <see cref="ConfirmAsync"/> for when it is on the broker).</summary>
-    private async Task PublishAsync<T>(T message) where T : class
+    private Guid IdOf(string key) => EventMessageId.For(ids.RequestId, Attempt, key);
+
+    private int? AttemptMember => Attempt > 1 ? Attempt : null;
+
+    /// <summary>Publishes the final events, after the deltas held (see <see cref="ConfirmAsync"/> for when they are on the broker).</summary>
+    public async Task PublishAsync(FinalEvents finals)
     {
+        ArgumentNullException.ThrowIfNull(finals);
         await FlushDeltasAsync();
-        await lane.PublishAsync(message, true, publishToken);
+        await finals.PublishAsync(lane, publishToken);
     }
 
     /// <summary>Publishes the deltas held and ends when the broker has confirmed every event of this request so far.</summary>
@@ -98,7 +130,11 @@ internal sealed class InteractionRelay(
                     reading = move.AsTask();
                     var wait = _lastDeltaPublish + _windowTicks - Stopwatch.GetTimestamp();
                     if (wait > 0) await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellationToken));
-                    if (!reading.IsCompleted) await FlushDeltasAsync();
+                    if (!reading.IsCompleted)
+                    {
+                        await FlushDeltasAsync();
+                        await OfferCheckpointAsync();
+                    }
                     more = await reading;
                     reading = null;
                 }
@@ -122,6 +158,7 @@ internal sealed class InteractionRelay(
             await enumerator.DisposeAsync();
         }
         await FlushDeltasAsync();
+        await OfferCheckpointAsync();
     }
 
     /// <summary>Publishes the deltas held, as one <see cref="Contracts.StepDelta"/>.</summary>
@@ -134,17 +171,19 @@ internal sealed class InteractionRelay(
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Index = pending.Index, Sequence = pending.First, LastSequence = pending.Last, EventId = pending.EventId,
-            Delta = ApiJson.ToElement(pending.Delta()), Text = pending.Text,
+            Delta = ApiJson.ToElement(pending.Delta()), Text = pending.Text, Attempt = AttemptMember,
         };
-        await lane.PublishAsync(message, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
+        await lane.PublishAsync(message, IdOf($"delta:{pending.First}-{pending.Last}"), deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
+        _publishedThrough = _pendingThrough;
         for (var i = 0; i < pending.Count; i++) telemetry.DeltaPublished(pending.Type);
     }
 
     /// <summary>Publishes <see cref="InteractionStarted"/> for the first interaction, a status change for later hops.</summary>
     public async Task CreatedAsync(Interaction created)
     {
+        ArgumentNullException.ThrowIfNull(created);
         await FlushDeltasAsync();
-        if (!string.IsNullOrEmpty(created.Id)) InteractionId = created.Id;
+        HopCreated(created.Id);
         if (_started)
         {
             await StatusAsync(created.Status.Value);
@@ -156,25 +195,56 @@ internal sealed class InteractionRelay(
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Model = created.Model, Agent = created.Agent, Status = created.Status.Value, Created = created.Created,
-            EnvironmentId = created.EnvironmentId,
-        }, true, publishToken);
+            EnvironmentId = created.EnvironmentId, Attempt = AttemptMember, Supersedes = Supersedes,
+        }, IdOf("started"), true, publishToken);
+    }
+
+    /// <summary>
+    /// The API named the hop's interaction: it becomes <see cref="InteractionId"/>, and a checkpoint naming it is offered at
+    /// once, in the state before any of its events (so a takeover reads its stream from the start).
+    /// </summary>
+    private void HopCreated(string? id)
+    {
+        if (string.IsNullOrEmpty(id) || id == _hopInteractionId) return;
+        _hopInteractionId = id;
+        InteractionId = id;
+        _candidate = null;
+        OnCheckpoint?.Invoke(Checkpoint(new InteractionAccumulator()), true);
     }
 
     /// <summary>Publishes <see cref="InteractionStatusChanged"/> when <paramref name="status"/> differs from the last one published.</summary>
     public async Task StatusAsync(string? status)
     {
-        if (string.IsNullOrEmpty(status) || status == _status) return;
+        if (StatusChange(status) is not { } change) return;
         await FlushDeltasAsync();
+        await lane.PublishAsync(change.Message, change.Id, true, publishToken);
+    }
+
+    /// <summary>The <see cref="InteractionStatusChanged"/> for <paramref name="status"/>, or null when it is the last one published.</summary>
+    private (InteractionStatusChanged Message, Guid Id)? StatusChange(string? status)
+    {
+        if (string.IsNullOrEmpty(status) || status == _status) return null;
         _status = status;
-        await lane.PublishAsync(new InteractionStatusChanged
+        return (new InteractionStatusChanged
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId, Status = status,
-        }, true, publishToken);
+        }, IdOf($"status:{++_statusChanges}"));
     }
 
     /// <summary>Applies <paramref name="evt"/> to the hop being read and publishes what it means.</summary>
     public async Task RelayAsync(InteractionEvent evt)
     {
+        ArgumentNullException.ThrowIfNull(evt);
+        var number = ++_applied;
+        switch (evt)
+        {
+            case InteractionCreatedEvent created:
+                HopCreated(created.Interaction.Id);
+                break;
+            case InteractionStatusUpdateEvent { InteractionId.Length: > 0 } update when _hopInteractionId is null:
+                HopCreated(update.InteractionId);
+                break;
+        }
         // A snapshot replaces what the stream had built: read what it had delivered first.
         var streamed = evt is InteractionSnapshotEvent whole
             ? Enumerable.Range(0, whole.Interaction.Steps.Count).Select(_hop.TextSoFar).ToList()
@@ -182,17 +252,41 @@ internal sealed class InteractionRelay(
         var completedStep = _hop.Apply(evt);
         if (evt is StepDeltaEvent delta)
         {
-            await HoldDeltaAsync(delta);
-            return;
+            await HoldDeltaAsync(delta, number);
         }
-        await FlushDeltasAsync();
+        else
+        {
+            await FlushDeltasAsync();
+            await PublishAsync(evt, completedStep, streamed);
+            _publishedThrough = number;
+        }
+        if (OnCheckpoint is not null && evt.EventId is not null
+            && Stopwatch.GetElapsedTime(_lastCandidate) >= CheckpointInterval)
+        {
+            _lastCandidate = Stopwatch.GetTimestamp();
+            _candidate = (number, Checkpoint(_hop));
+        }
+        await OfferCheckpointAsync();
+    }
+
+    /// <summary>Once everything up to the candidate checkpoint's event is on the broker (confirmed), it is offered.</summary>
+    private async Task OfferCheckpointAsync()
+    {
+        if (_candidate is not { } candidate || candidate.Number > _publishedThrough) return;
+        _candidate = null;
+        await lane.ConfirmAsync(publishToken);
+        OnCheckpoint!(candidate.State, false);
+    }
+
+    /// <summary>What a non-delta event means for the bus.</summary>
+    private async Task PublishAsync(InteractionEvent evt, Step? completedStep, List<string>? streamed)
+    {
         switch (evt)
         {
             case InteractionCreatedEvent created:
                 await CreatedAsync(created.Interaction);
                 break;
             case InteractionStatusUpdateEvent update:
-                if (InteractionId.Length == 0 && update.InteractionId is { Length: > 0 } id) InteractionId = id;
                 await StatusAsync(update.Status.Value);
                 break;
             case StepStartEvent start:
@@ -231,69 +325,82 @@ internal sealed class InteractionRelay(
         _lastHop = hop;
         _lastHopErrors = _hop.Errors.ToList();
         _hop = new InteractionAccumulator();
+        _hopInteractionId = null;
+        _candidate = null;
         return hop;
     }
 
-    /// <summary>Publishes <see cref="InteractionCompleted"/>: every step of every hop, the answer's text, the usage summed over the hops.</summary>
-    public async Task CompletedAsync(string? model)
+    /// <summary>The events that end the request with <see cref="InteractionCompleted"/>: every step of every hop, the answer's text, the usage summed over the hops.</summary>
+    public FinalEvents Completed(string? model)
     {
         var hop = LastHop;
-        await StatusAsync(hop.Status.Value);
+        var finals = StatusFinal(hop.Status.Value);
         var usage = SumUsage();
         telemetry.TokensUsed(usage is null ? null : new Usage(usage), model);
-        await PublishAsync(new InteractionCompleted
+        return finals.Add(new InteractionCompleted
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Status = hop.Status.Value, Steps = AllSteps(), OutputText = Interaction.ComputeOutputText(_steps),
             Usage = ApiJson.ToElement(usage), ContinuationIds = _hopIds.Count > 1 ? _hopIds.ToList() : [], EnvironmentId = hop.EnvironmentId,
-        });
+        }, FinalEvents.IdOf<InteractionCompleted>(ids, Attempt));
     }
 
-    /// <summary>Publishes <see cref="InteractionRequiresAction"/>, then one <see cref="FunctionCallRequested"/> per call of the last hop.</summary>
-    public async Task RequiresActionAsync(string? model)
+    /// <summary>The events that end the request with <see cref="InteractionRequiresAction"/>, then one <see cref="FunctionCallRequested"/> per call of the last hop.</summary>
+    public FinalEvents RequiresAction(string? model)
     {
         var hop = LastHop;
-        await StatusAsync(hop.Status.Value);
+        var finals = StatusFinal(hop.Status.Value);
         var usage = SumUsage();
         telemetry.TokensUsed(usage is null ? null : new Usage(usage), model);
         var calls = hop.Steps.OfType<FunctionCallStep>()
             .Select(c => new FunctionCall(c.Id, c.Name, ApiJson.ToElement(c.Json["arguments"] ?? new JsonObject()))).ToList();
-        await PublishAsync(new InteractionRequiresAction
+        finals.Add(new InteractionRequiresAction
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Steps = AllSteps(), Calls = calls, Usage = ApiJson.ToElement(usage),
-        });
+        }, FinalEvents.IdOf<InteractionRequiresAction>(ids, Attempt));
         foreach (var call in calls)
         {
-            await PublishAsync(new FunctionCallRequested
+            finals.Add(new FunctionCallRequested
             {
                 RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
                 CallId = call.CallId, Name = call.Name, Arguments = call.Arguments,
-            });
+            }, FinalEvents.IdOf<FunctionCallRequested>(ids, Attempt, call.CallId));
         }
+        return finals;
     }
 
-    /// <summary>Publishes <see cref="InteractionFailed"/>.</summary>
-    public Task FailedAsync(string reason, string message, JsonElement error = default, bool retryable = false, int attempts = 1) =>
-        PublishAsync(new InteractionFailed
+    /// <summary>The events that end the request with <see cref="InteractionFailed"/> (after a status change to <paramref name="status"/>, when given).</summary>
+    public FinalEvents Failed(string reason, string message, JsonElement error = default, bool retryable = false, int attempts = 1, string? status = null) =>
+        StatusFinal(status).Add(new InteractionFailed
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Status = "failed", Error = error, Retryable = retryable, Attempts = attempts, Reason = reason, Message = message,
-        });
+        }, FinalEvents.IdOf<InteractionFailed>(ids, Attempt));
 
-    /// <summary>Publishes <see cref="InteractionFailed"/> for a hop that ended <c>failed</c>, with the API's error wherever it gave one.</summary>
-    public Task HopFailedAsync()
+    /// <summary>The events that end the request with <see cref="InteractionFailed"/> for a hop that ended <c>failed</c>, with the API's error wherever it gave one.</summary>
+    public FinalEvents HopFailed()
     {
         var hop = LastHop;
         var error = (hop.Errors.Count > 0 ? hop.Errors[0].Json : null)
             ?? _lastHopErrors.Select(e => e.Json["error"] as JsonObject).FirstOrDefault(e => e is not null)
             ?? hop.Steps.OfType<ModelOutputStep>().Select(s => s.Error?.Json).FirstOrDefault(e => e is not null);
-        return FailedAsync("api_error", error?["message"]?.ToString() ?? "The interaction failed.", ApiJson.ToElement(error));
+        return Failed("api_error", error?["message"]?.ToString() ?? "The interaction failed.", ApiJson.ToElement(error), status: hop.Status.Value);
     }
 
-    /// <summary>Publishes <see cref="InteractionCancelled"/>.</summary>
-    public Task CancelledAsync() =>
-        PublishAsync(new InteractionCancelled { RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId });
+    /// <summary>The events that end the request with <see cref="InteractionCancelled"/> (after a status change to <paramref name="status"/>, when given).</summary>
+    public FinalEvents Cancelled(string? status = null) =>
+        StatusFinal(status).Add(new InteractionCancelled
+        {
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
+        }, FinalEvents.IdOf<InteractionCancelled>(ids, Attempt));
+
+    private FinalEvents StatusFinal(string? status)
+    {
+        var finals = new FinalEvents();
+        if (StatusChange(status) is { } change) finals.Add(change.Message, change.Id);
+        return finals;
+    }
 
     private Interaction LastHop => _lastHop ?? throw new InvalidOperationException("No hop has ended yet.");
 
@@ -346,8 +453,8 @@ internal sealed class InteractionRelay(
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Sequence = sequence, LastSequence = sequence,
-            Delta = ApiJson.ToElement(new JsonObject { ["type"] = "text", ["text"] = missing }), Text = missing,
-        }, deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
+            Delta = ApiJson.ToElement(new JsonObject { ["type"] = "text", ["text"] = missing }), Text = missing, Attempt = AttemptMember,
+        }, IdOf($"delta:{sequence}-{sequence}"), deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
         telemetry.DeltaPublished("text");
     }
 
@@ -355,16 +462,21 @@ internal sealed class InteractionRelay(
         lane.PublishAsync(new StepStarted
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
-            Index = _indexOffset + index, Step = ApiJson.ToElement(step),
-        }, true, publishToken);
+            Index = _indexOffset + index, Step = ApiJson.ToElement(step), Attempt = AttemptMember,
+        }, IdOf($"step-started:{_indexOffset + index}"), true, publishToken);
 
-    private async Task HoldDeltaAsync(StepDeltaEvent evt)
+    private async Task HoldDeltaAsync(StepDeltaEvent evt, long number)
     {
         var sequence = ++_sequence;
         var index = _indexOffset + evt.Index;
-        if (_pending is { } pending && pending.TryMerge(index, sequence, evt.Delta, evt.EventId)) return;
+        if (_pending is { } pending && pending.TryMerge(index, sequence, evt.Delta, evt.EventId))
+        {
+            _pendingThrough = number;
+            return;
+        }
         await FlushDeltasAsync();
         _pending = new PendingDelta(index, sequence, evt.Delta, evt.EventId);
+        _pendingThrough = number;
         if (_windowTicks == 0) await FlushDeltasAsync();
     }
 
@@ -374,7 +486,46 @@ internal sealed class InteractionRelay(
         await lane.PublishAsync(new StepCompleted
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
-            Index = _indexOffset + index, Step = ApiJson.ToElement(step.Json), Usage = ApiJson.ToElement(usage),
-        }, true, publishToken);
+            Index = _indexOffset + index, Step = ApiJson.ToElement(step.Json), Usage = ApiJson.ToElement(usage), Attempt = AttemptMember,
+        }, IdOf($"step-completed:{_indexOffset + index}"), true, publishToken);
+    }
+
+    /// <summary>
+    /// Everything a replica needs to continue this request's stream after the hop's last applied event: the sequence,
+    /// the indexes, the finished hops (steps, ids, usage), what was published of this hop, and the hop's accumulator.
+    /// </summary>
+    private JsonObject Checkpoint(InteractionAccumulator hop)
+    {
+        var steps = new JsonArray();
+        foreach (var step in _steps) steps.Add(step.Json.DeepClone());
+        var usages = new JsonArray();
+        foreach (var usage in _usages) usages.Add(usage.DeepClone());
+        return new JsonObject
+        {
+            ["interaction_id"] = InteractionId, ["sequence"] = _sequence, ["index_offset"] = _indexOffset, ["steps"] = steps,
+            ["hop_ids"] = new JsonArray(_hopIds.Select(id => (JsonNode)id).ToArray()), ["usages"] = usages,
+            ["started_indexes"] = new JsonArray(_startedIndexes.Order().Select(i => (JsonNode)i).ToArray()),
+            ["completed_indexes"] = new JsonArray(_completedIndexes.Order().Select(i => (JsonNode)i).ToArray()),
+            ["status"] = _status, ["status_changes"] = _statusChanges, ["started"] = _started, ["hop"] = hop.ToSnapshot(),
+        };
+    }
+
+    /// <summary>Continues from a <see cref="Checkpoint"/> another relay (on any replica) wrote.</summary>
+    public void Restore(JsonObject state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        InteractionId = state["interaction_id"]?.GetValue<string>() ?? "";
+        _hopInteractionId = InteractionId.Length > 0 ? InteractionId : null;
+        _sequence = state["sequence"]!.GetValue<long>();
+        _indexOffset = state["index_offset"]!.GetValue<int>();
+        foreach (var step in state["steps"]!.AsArray().OfType<JsonObject>()) _steps.Add(Step.From((JsonObject)step.DeepClone()));
+        _hopIds.AddRange(state["hop_ids"]!.AsArray().Select(id => id!.GetValue<string>()));
+        _usages.AddRange(state["usages"]!.AsArray().OfType<JsonObject>().Select(u => (JsonObject)u.DeepClone()));
+        foreach (var index in state["started_indexes"]!.AsArray()) _startedIndexes.Add(index!.GetValue<int>());
+        foreach (var index in state["completed_indexes"]!.AsArray()) _completedIndexes.Add(index!.GetValue<int>());
+        _status = state["status"]?.GetValue<string>();
+        _statusChanges = state["status_changes"]!.GetValue<int>();
+        _started = state["started"]!.GetValue<bool>();
+        _hop = InteractionAccumulator.FromSnapshot(state["hop"]!.AsObject());
     }
 }

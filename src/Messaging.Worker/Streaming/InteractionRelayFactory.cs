@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Publishing;
 using Microsoft.Extensions.Options;
@@ -15,10 +17,30 @@ internal sealed record RequestIds(Guid RequestId, Guid ConversationId, Guid Turn
         new(command.RequestId, command.ConversationId ?? command.RequestId, command.TurnId ?? command.RequestId);
 }
 
-/// <summary>Makes the <see cref="InteractionRelay"/> of a request: its own publishing lane and the delta settings.</summary>
-internal sealed class InteractionRelayFactory(IStreamEventPublisher publisher, WorkerTelemetry telemetry, IOptions<WorkerOptions> options)
+/// <summary>
+/// Makes the <see cref="InteractionRelay"/> of a request: its own publishing lane, the delta settings, and its checkpoints
+/// handed to <see cref="StreamCheckpoints"/>.
+/// </summary>
+internal sealed class InteractionRelayFactory(
+    IStreamEventPublisher publisher, WorkerTelemetry telemetry, StreamCheckpoints checkpoints, IOptions<WorkerOptions> options,
+    IOptions<CheckpointOptions> checkpointOptions)
 {
-    /// <summary>A relay for one request; <paramref name="publishToken"/> stops its publishing (the host stopping).</summary>
-    public InteractionRelay Create(RequestIds ids, CancellationToken publishToken) =>
-        new(publisher.OpenLane(), telemetry, ids, publishToken, options.Value.DeltaCoalescingWindow, options.Value.DeltaDeliveryMode);
+    /// <summary>
+    /// A relay for one attempt of a request, continuing from <paramref name="restore"/> when given (a takeover);
+    /// <paramref name="publishToken"/> stops its publishing (the host stopping).
+    /// </summary>
+    public InteractionRelay Create(RequestIds ids, CancellationToken publishToken, int attempt = 1, string? supersedes = null, JsonObject? restore = null)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var relay = new InteractionRelay(publisher.OpenLane(), telemetry, ids, publishToken, options.Value.DeltaCoalescingWindow, options.Value.DeltaDeliveryMode)
+        {
+            Attempt = attempt,
+            Supersedes = supersedes,
+            CheckpointInterval = checkpointOptions.Value.Interval,
+            OnCheckpoint = (state, urgent) => checkpoints.Offer(
+                new StreamCheckpoint(ids.RequestId, attempt, state["interaction_id"]?.GetValue<string>() is { Length: > 0 } id ? id : null, state), urgent),
+        };
+        if (restore is not null) relay.Restore(restore);
+        return relay;
+    }
 }

@@ -5,6 +5,7 @@ using Messaging.Contracts;
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Streaming;
+using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -39,6 +40,8 @@ internal enum StreamOutcome
     Failed,
     /// <summary><see cref="InteractionCancelled"/>.</summary>
     Cancelled,
+    /// <summary>The request had ended before (a duplicate or a late redelivery): nothing was published or called.</summary>
+    Duplicate,
 }
 
 /// <summary>
@@ -47,12 +50,21 @@ internal enum StreamOutcome
 /// event. <c>requires_continuation</c> is continued automatically. API and stream failures become
 /// <see cref="InteractionFailed"/>; a <see cref="CancelInteraction"/> ends in <see cref="InteractionCancelled"/>.
 /// Only the host stopping escapes as an exception, so the message is redelivered to another replica.
-/// This handler decides what happens next (hops, following a background run, what a failure means); the relay
+/// <para>
+/// Every request is claimed first (<see cref="StreamCheckpoints"/>): a new one runs; one another live replica owns
+/// waits for that replica's end or lease; one that ended publishes nothing; one whose owner died is taken over — resumed
+/// from its checkpoint on the same stored interaction (never generated again), or, when it cannot be read back
+/// (<c>store: false</c>, or its interaction was never recorded), started over as a new attempt. A request ends by
+/// recording its final events, then publishing them: a takeover of a request that died while ending publishes the same
+/// events again and calls nothing.
+/// </para>
+/// This handler decides what happens next (claims, hops, following a background run, what a failure means); the relay
 /// owns what is published.
 /// </summary>
 internal sealed class StreamInteractionHandler(
     IInteractionsClient client,
     InteractionRelayFactory relays,
+    StreamCheckpoints checkpoints,
     InFlightInteractions inFlight,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
@@ -70,49 +82,129 @@ internal sealed class StreamInteractionHandler(
         using var activity = WorkerTelemetry.ActivitySource.StartActivity("StreamInteraction");
         activity?.SetTag("messaging.request_id", command.RequestId);
         activity?.SetTag("gen_ai.request.model", body.Model ?? body.Agent);
-        using var entry = inFlight.Start(ids.RequestId, ids.ConversationId, ids.TurnId, body.Background == true, cancellationToken);
-        var relay = relays.Create(ids, cancellationToken);
-        telemetry.StreamsInFlight(1);
+        var claim = await checkpoints.ClaimAsync(ids.RequestId, RequestBodyHash.Of(command.Request), cancellationToken);
+        switch (claim.Result)
+        {
+            case ClaimResult.DifferentBody:
+                telemetry.Takeover("rejected");
+                throw new RequestValidationException([new ValidationProblem("requestId",
+                    "was already used for a different request: a requestId names one request (its duplicates are answered once); use a new requestId for a new request")]);
+            case ClaimResult.Ended:
+                telemetry.Takeover("duplicate");
+                logger.LogInformation("Request {RequestId} has ended already; this delivery publishes nothing", ids.RequestId);
+                return StreamOutcome.Duplicate;
+            case ClaimResult.Ending:
+                telemetry.Takeover("republished");
+                var recorded = FinalEvents.FromJson(claim.Finals!);
+                var republisher = relays.Create(ids, cancellationToken);
+                await republisher.PublishAsync(recorded);
+                await republisher.ConfirmAsync();
+                checkpoints.Ended(ids.RequestId);
+                return OutcomeOf(recorded);
+        }
+
+        var ended = false;
         try
         {
-            var outcome = await RunAsync(body, relay, entry, cancellationToken);
-            await relay.ConfirmAsync(); // every event on the broker before the request is acknowledged
-            activity?.SetTag("messaging.outcome", outcome.ToString());
-            telemetry.Outcome(outcome.ToString().ToLowerInvariant());
-            return outcome;
+            var relay = await StartAsync(ids, body, claim.Previous, cancellationToken);
+            using var entry = inFlight.Start(ids.RequestId, ids.ConversationId, ids.TurnId, body.Background == true, cancellationToken);
+            telemetry.StreamsInFlight(1);
+            try
+            {
+                var (outcome, finals) = await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, cancellationToken);
+                await relay.ConfirmAsync(); // every event before the end on the broker before the end is recorded
+                await checkpoints.EndingAsync(ids.RequestId, finals.ToJson(), cancellationToken);
+                await relay.PublishAsync(finals);
+                await relay.ConfirmAsync(); // every event on the broker before the request is acknowledged
+                checkpoints.Ended(ids.RequestId);
+                ended = true;
+                activity?.SetTag("messaging.outcome", outcome.ToString());
+                telemetry.Outcome(outcome.ToString().ToLowerInvariant());
+                return outcome;
+            }
+            finally
+            {
+                telemetry.StreamsInFlight(-1);
+                activity?.SetTag("gen_ai.interaction.id", relay.InteractionId);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Request {RequestId} stopped with the host after interaction {InteractionId}; the message goes back to the queue",
-                command.RequestId, relay.InteractionId);
+            logger.LogWarning("Request {RequestId} stopped with the host; the message goes back to the queue and resumes from its checkpoint",
+                command.RequestId);
+            await checkpoints.ReleaseAsync(ids.RequestId);
+            ended = true;
             throw;
         }
         finally
         {
-            telemetry.StreamsInFlight(-1);
-            activity?.SetTag("gen_ai.interaction.id", relay.InteractionId);
+            if (!ended) checkpoints.Stop(ids.RequestId); // its lease lapses: a redelivery takes it over
         }
     }
 
-    private async Task<StreamOutcome> RunAsync(CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry, CancellationToken stopping)
+    /// <summary>
+    /// The relay for a claimed request: a new one, the previous owner's restored from its checkpoint (a stored
+    /// interaction resumes), or a new attempt when the previous one cannot be read back.
+    /// </summary>
+    private async Task<InteractionRelay> StartAsync(RequestIds ids, CreateInteractionRequest body, StreamCheckpoint? previous, CancellationToken cancellationToken)
+    {
+        if (previous is null) return relays.Create(ids, cancellationToken);
+        if (previous.InteractionId is { } id && !body.IsStateless && previous.State is { } state)
+        {
+            telemetry.Takeover("resumed");
+            logger.LogInformation("Request {RequestId}: resuming interaction {InteractionId} after event {EventId}", ids.RequestId, id,
+                state["hop"]?["last_event_id"]);
+            return relays.Create(ids, cancellationToken, previous.Attempt, restore: state);
+        }
+
+        var attempt = previous.Attempt + 1;
+        if (previous.InteractionId is { } stateless)
+        {
+            telemetry.Takeover("restarted");
+            logger.LogWarning("Request {RequestId}: interaction {InteractionId} was store:false and cannot be read back; starting attempt {Attempt}",
+                ids.RequestId, stateless, attempt);
+            await TryCancelAtApiAsync(stateless);
+        }
+        else
+        {
+            telemetry.Takeover("create_window");
+            logger.LogWarning("Request {RequestId}: its previous owner stopped before it recorded an interaction; starting attempt {Attempt}",
+                ids.RequestId, attempt);
+        }
+        await checkpoints.RestartAsync(new StreamCheckpoint(ids.RequestId, attempt, null, null), cancellationToken);
+        return relays.Create(ids, cancellationToken, attempt, supersedes: previous.InteractionId);
+    }
+
+    private static StreamOutcome OutcomeOf(FinalEvents finals) => finals.Events.Select(e => e.Message).LastOrDefault(m => m is not FunctionCallRequested and not InteractionStatusChanged) switch
+    {
+        InteractionCompleted => StreamOutcome.Completed,
+        InteractionRequiresAction => StreamOutcome.RequiresAction,
+        InteractionCancelled => StreamOutcome.Cancelled,
+        _ => StreamOutcome.Failed,
+    };
+
+    private async Task<(StreamOutcome, FinalEvents)> RunAsync(CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry,
+        bool resume, CancellationToken stopping)
     {
         var body = original;
         try
         {
             while (true)
             {
-                if (original.Background == true) await FollowBackgroundAsync(body, relay, entry);
+                if (resume) await ResumeAsync(relay, entry);
+                else if (original.Background == true) await FollowBackgroundAsync(body, relay, entry);
                 else await StreamAsync(body, relay, entry);
+                resume = false;
 
                 var hop = relay.EndHop();
-                if (hop.Status != InteractionStatus.RequiresContinuation) return await FinishAsync(relay, hop, original);
+                if (hop.Status != InteractionStatus.RequiresContinuation) return Finish(relay, hop, original);
 
                 await relay.StatusAsync(hop.Status.Value);
                 if (relay.HopIds.Count > _options.MaxContinuationHops)
-                    return await FailAsync(relay, "continuation_limit", $"The API asked for more than {_options.MaxContinuationHops} continuations (Worker:MaxContinuationHops).");
+                    return Fail(relay, "continuation_limit", $"The API asked for more than {_options.MaxContinuationHops} continuations (Worker:MaxContinuationHops).");
                 var token = hop.ContinuationToken ?? (original.IsStateless ? null : (await client.GetAsync(hop.Id, cancellationToken: entry.Token)).ContinuationToken);
                 if (token is null)
-                    return await FailAsync(relay, "unexpected_status", $"Interaction {hop.Id} ended requires_continuation without a continuation_token.");
+                    return Fail(relay, "unexpected_status", $"Interaction {hop.Id} ended requires_continuation without a continuation_token.");
                 body = NextHop(original, hop.Id, token);
             }
         }
@@ -122,15 +214,22 @@ internal sealed class StreamInteractionHandler(
         }
     }
 
+    /// <summary>A taken-over stream continues from its checkpoint: the events after its last confirmed one, or the finished interaction.</summary>
+    private async Task ResumeAsync(InteractionRelay relay, InFlightInteraction entry)
+    {
+        entry.Created(relay.InteractionId);
+        if (relay.HopCompleted) return;
+        await relay.RelayAllAsync(client.ResumeStreamAsync(relay.InteractionId, relay.LastEventId, entry.Token), _ => !relay.HopCompleted, entry.Token);
+    }
+
     /// <summary>What a failure while streaming means for the request (the host stopping is not one of them: it escapes).</summary>
-    private async Task<StreamOutcome> EndAfterAsync(Exception failure, CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry)
+    private async Task<(StreamOutcome, FinalEvents)> EndAfterAsync(Exception failure, CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry)
     {
         switch (failure)
         {
             case OperationCanceledException when entry.CancelRequested:
                 if (!original.IsStateless && relay.InteractionId.Length > 0) await TryCancelAtApiAsync(relay.InteractionId);
-                await relay.CancelledAsync();
-                return StreamOutcome.Cancelled;
+                return (StreamOutcome.Cancelled, relay.Cancelled());
             case InteractionsApiException api:
                 logger.LogWarning("Request {RequestId}: the API answered {Status} after {Attempts} attempt(s): {ApiMessage}",
                     relay.RequestId, (int)api.StatusCode, api.Attempts, api.ApiMessage);
@@ -138,17 +237,17 @@ internal sealed class StreamInteractionHandler(
                 {
                     ["code"] = (int)api.StatusCode, ["status"] = api.ErrorStatus, ["message"] = api.ApiMessage,
                 });
-                return await FailAsync(relay, "api_error", api.ApiMessage, error, api.IsRetryable, api.Attempts);
+                return Fail(relay, "api_error", api.ApiMessage, error, api.IsRetryable, api.Attempts);
             case var broken when IsBrokenStream(broken):
                 logger.LogWarning(broken, "Request {RequestId}: the stream of interaction {InteractionId} broke and could not be resumed",
                     relay.RequestId, relay.InteractionId);
-                return await FailAsync(relay, "stream_broken", broken.Message, retryable: true);
+                return Fail(relay, "stream_broken", broken.Message, retryable: true);
             case HttpRequestException unreachable:
                 logger.LogWarning(unreachable, "Request {RequestId}: the API could not be reached", relay.RequestId);
-                return await FailAsync(relay, "api_unreachable", unreachable.Message, retryable: true);
+                return Fail(relay, "api_unreachable", unreachable.Message, retryable: true);
             default:
                 // Cancelled, but neither by a CancelInteraction nor by the host: a call's own time limit.
-                return await FailAsync(relay, "timeout", failure.Message, retryable: true);
+                return Fail(relay, "timeout", failure.Message, retryable: true);
         }
     }
 
@@ -210,39 +309,19 @@ internal sealed class StreamInteractionHandler(
     }
 
     /// <summary>The last hop's status decides the final event.</summary>
-    private static async Task<StreamOutcome> FinishAsync(InteractionRelay relay, Interaction hop, CreateInteractionRequest original)
+    private static (StreamOutcome, FinalEvents) Finish(InteractionRelay relay, Interaction hop, CreateInteractionRequest original)
     {
         var status = hop.Status;
-        if (status.HasOutput)
-        {
-            await relay.CompletedAsync(original.Model ?? original.Agent);
-            return StreamOutcome.Completed;
-        }
-        if (status == InteractionStatus.RequiresAction)
-        {
-            await relay.RequiresActionAsync(original.Model ?? original.Agent);
-            return StreamOutcome.RequiresAction;
-        }
-        await relay.StatusAsync(status.Value);
-        if (status == InteractionStatus.Cancelled)
-        {
-            await relay.CancelledAsync();
-            return StreamOutcome.Cancelled;
-        }
-        if (status == InteractionStatus.Failed)
-        {
-            await relay.HopFailedAsync();
-            return StreamOutcome.Failed;
-        }
-        return await FailAsync(relay, "unexpected_status", $"The interaction ended with status '{status.Value}'.");
+        if (status.HasOutput) return (StreamOutcome.Completed, relay.Completed(original.Model ?? original.Agent));
+        if (status == InteractionStatus.RequiresAction) return (StreamOutcome.RequiresAction, relay.RequiresAction(original.Model ?? original.Agent));
+        if (status == InteractionStatus.Cancelled) return (StreamOutcome.Cancelled, relay.Cancelled(status.Value));
+        if (status == InteractionStatus.Failed) return (StreamOutcome.Failed, relay.HopFailed());
+        return (StreamOutcome.Failed, relay.Failed("unexpected_status", $"The interaction ended with status '{status.Value}'.", status: status.Value));
     }
 
-    private static async Task<StreamOutcome> FailAsync(InteractionRelay relay, string reason, string message, JsonElement error = default,
-        bool retryable = false, int attempts = 1)
-    {
-        await relay.FailedAsync(reason, message, error, retryable, attempts);
-        return StreamOutcome.Failed;
-    }
+    private static (StreamOutcome, FinalEvents) Fail(InteractionRelay relay, string reason, string message, JsonElement error = default,
+        bool retryable = false, int attempts = 1) =>
+        (StreamOutcome.Failed, relay.Failed(reason, message, error, retryable, attempts));
 
     /// <summary>Asks the API to stop a run we no longer follow, so it stops costing tokens; a run that already ended answers 400.</summary>
     private async Task TryCancelAtApiAsync(string interactionId)

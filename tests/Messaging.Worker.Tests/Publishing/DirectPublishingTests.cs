@@ -75,7 +75,7 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
             var stream = publisher.OpenLane();
             for (var sequence = 1; sequence <= PerStream; sequence++)
             {
-                await stream.PublishAsync(Delta(id, sequence), persistent: sequence % 2 == 0, Ct);
+                await stream.PublishAsync(Delta(id, sequence), Guid.NewGuid(), persistent: sequence % 2 == 0, Ct);
             }
             await stream.ConfirmAsync(Ct);
         }, Ct)));
@@ -102,7 +102,7 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
 
         for (var sequence = 1; sequence <= PerStream; sequence++)
         {
-            await stream.PublishAsync(Delta(id, sequence), persistent: true, Ct);
+            await stream.PublishAsync(Delta(id, sequence), Guid.NewGuid(), persistent: true, Ct);
             // Pulled from under the lane with messages in flight: they fail, and are resent before the next one.
             if (sequence == PerStream / 2) await (await publisher.ChannelAsync(stream.Slot, Ct)).CloseAsync(Ct);
         }
@@ -140,7 +140,7 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
         {
             traceId = stream!.TraceId;
             var lane = publisher.OpenLane();
-            await lane.PublishAsync(Delta(id, 1), persistent: true, Ct);
+            await lane.PublishAsync(Delta(id, 1), Guid.NewGuid(), persistent: true, Ct);
             await lane.ConfirmAsync(Ct);
         }
 

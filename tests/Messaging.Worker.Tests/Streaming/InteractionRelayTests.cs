@@ -26,7 +26,7 @@ public sealed class InteractionRelayTests : IDisposable
         Assert.Equal("requires_continuation", relay.EndHop().Status.Value);
         await RelayAsync(relay, Hop("v1_second", "completed", ["ld", "!"], inputTokens: 5, outputTokens: 2, first: false));
         relay.EndHop();
-        await relay.CompletedAsync("gemini-3.5-flash");
+        await relay.PublishAsync(relay.Completed("gemini-3.5-flash"));
 
         Assert.Single(_lane.Of<InteractionStarted>());
         var deltas = _lane.Of<StepDelta>().ToList();
@@ -91,7 +91,7 @@ public sealed class InteractionRelayTests : IDisposable
         await relay.RelayAsync(new InteractionSnapshotEvent(new Interaction(Messaging.Interactions.Json.InteractionsJson.ParseObject(
             """{"id":"v1_cut","status":"completed","steps":[{"type":"thought"},{"type":"model_output","content":[{"type":"text","text":"Hello world."}]},{"type":"model_output","content":[{"type":"text","text":" Bye."}]}]}"""))));
         relay.EndHop();
-        await relay.CompletedAsync("gemini-3.5-flash");
+        await relay.PublishAsync(relay.Completed("gemini-3.5-flash"));
 
         var deltas = _lane.Of<StepDelta>().ToList();
         Assert.Equal([1L, 2, 3], deltas.Select(d => d.Sequence));
@@ -116,7 +116,7 @@ public sealed class InteractionRelayTests : IDisposable
         await relay.RelayAsync(Event("""{"event_type":"step.stop","event_id":"e5","index":1}"""));
         await relay.RelayAsync(Event("""{"event_type":"interaction.completed","event_id":"e6","interaction":{"id":"v1_calls","status":"requires_action"}}"""));
         relay.EndHop();
-        await relay.RequiresActionAsync("gemini-3.5-flash");
+        await relay.PublishAsync(relay.RequiresAction("gemini-3.5-flash"));
         await relay.ConfirmAsync();
 
         var tail = _lane.Published.Select(p => p.Message).SkipWhile(m => m is not InteractionRequiresAction).ToList();
@@ -132,8 +132,8 @@ public sealed class InteractionRelayTests : IDisposable
     {
         var relay = Relay();
         await relay.RelayAsync(Event("""{"event_type":"interaction.created","event_id":"e1","interaction":{"id":"v1_fail","status":"in_progress"}}"""));
-        await relay.FailedAsync("api_error", "quota", retryable: true, attempts: 3);
-        await relay.CancelledAsync();
+        await relay.PublishAsync(relay.Failed("api_error", "quota", retryable: true, attempts: 3));
+        await relay.PublishAsync(relay.Cancelled());
 
         var failed = Assert.Single(_lane.Of<InteractionFailed>());
         Assert.Equal(("api_error", "quota", true, 3), (failed.Reason, failed.Message, failed.Retryable, failed.Attempts));

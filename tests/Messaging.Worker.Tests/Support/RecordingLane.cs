@@ -8,13 +8,16 @@ internal sealed class RecordingLane : IStreamEventLane
 {
     public List<(object Message, bool Persistent)> Published { get; } = [];
 
+    public List<Guid> MessageIds { get; } = [];
+
     public int Confirms { get; private set; }
 
     public IEnumerable<T> Of<T>() => Published.Select(p => p.Message).OfType<T>();
 
-    public ValueTask PublishAsync<T>(T message, bool persistent, CancellationToken cancellationToken) where T : class
+    public ValueTask PublishAsync<T>(T message, Guid messageId, bool persistent, CancellationToken cancellationToken) where T : class
     {
         Published.Add((message, persistent));
+        MessageIds.Add(messageId);
         return ValueTask.CompletedTask;
     }
 

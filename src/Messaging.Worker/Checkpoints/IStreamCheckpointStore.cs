@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+
+namespace Messaging.Worker.Checkpoints;
+
+/// <summary>
+/// Where requests' checkpoints live: one row per request with its owner and lease, the body's hash, the attempt, the
+/// interaction, the stream owner's state and, at the end, the final events. Leases are counted on the store's clock.
+/// </summary>
+internal interface IStreamCheckpointStore
+{
+    /// <summary>
+    /// Takes the request for <paramref name="owner"/> when it is new, or running with a lapsed lease (a takeover); otherwise
+    /// says who holds it or how it ended.
+    /// </summary>
+    Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records progress of requests <paramref name="owner"/> still owns and renews their leases (and those of
+    /// <paramref name="renew"/>); returns the requests it no longer owns.
+    /// </summary>
+    Task<IReadOnlyCollection<Guid>> SaveAsync(IReadOnlyCollection<StreamCheckpoint> checkpoints, IReadOnlyCollection<Guid> renew, Guid owner,
+        TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Records the request's final events before they are published; false when <paramref name="owner"/> no longer owns it.</summary>
+    Task<bool> EndingAsync(Guid requestId, Guid owner, JsonArray finals, CancellationToken cancellationToken);
+
+    /// <summary>Marks requests whose final events the broker confirmed.</summary>
+    Task EndedAsync(IReadOnlyCollection<Guid> requestIds, CancellationToken cancellationToken);
+
+    /// <summary>Ends <paramref name="owner"/>'s lease at once, so another replica takes the request over without waiting.</summary>
+    Task ReleaseAsync(Guid requestId, Guid owner, CancellationToken cancellationToken);
+
+    /// <summary>Removes ended requests (and abandoned ones) last touched more than <paramref name="retention"/> ago; returns how many.</summary>
+    Task<int> RemoveOlderThanAsync(TimeSpan retention, CancellationToken cancellationToken);
+}

@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Messaging.Worker.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Worker.Checkpoints;
+
+/// <summary>
+/// This replica's side of the checkpoints: it claims requests (waiting while another live owner holds one), keeps the
+/// leases of the requests it runs, records their progress off the stream's path (the latest checkpoint of each stream,
+/// all of them in one write per <see cref="CheckpointOptions.Interval"/>; the first one, which names the interaction, at
+/// once), and records their ends. While the store cannot be reached, claims and ends wait and retry (the message stays
+/// unacknowledged, so nothing is lost or run twice) and progress is kept in memory until the next write succeeds.
+/// </summary>
+internal sealed class StreamCheckpoints(
+    IStreamCheckpointStore store, IOptions<CheckpointOptions> options, WorkerTelemetry telemetry, TimeProvider clock,
+    ILogger<StreamCheckpoints> logger) : BackgroundService
+{
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+    private readonly CheckpointOptions _options = options.Value;
+    private readonly ConcurrentDictionary<Guid, StreamCheckpoint> _pending = new();
+    private readonly ConcurrentDictionary<Guid, byte> _running = new();
+    private readonly ConcurrentQueue<Guid> _ended = new();
+    private readonly SemaphoreSlim _urgent = new(0, 1);
+
+    /// <summary>This process's owner id in the store (a new one each start).</summary>
+    public Guid Owner { get; } = Guid.NewGuid();
+
+    /// <summary>
+    /// Claims <paramref name="requestId"/>: returns at once for a new request, a takeover, a duplicate of an ended one
+    /// or a reused id; waits while another owner's lease is live (its end or its lapse decides).
+    /// </summary>
+    public async Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, CancellationToken cancellationToken)
+    {
+        long? waitingSince = null;
+        var failures = 0;
+        while (true)
+        {
+            CheckpointClaim claim;
+            try
+            {
+                claim = await store.ClaimAsync(requestId, bodyHash, Owner, _options.Lease, cancellationToken);
+                telemetry.CheckpointWrite("claim");
+                failures = 0;
+            }
+            catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+            {
+                await WaitAfterFailureAsync(ex, ++failures, $"claim request {requestId}", cancellationToken);
+                continue;
+            }
+            if (claim.Result != ClaimResult.Held)
+            {
+                if (waitingSince is { } start) telemetry.LeaseWaited(Stopwatch.GetElapsedTime(start));
+                if (claim.Result == ClaimResult.Claimed) _running[requestId] = 0;
+                return claim;
+            }
+            if (waitingSince is null)
+            {
+                waitingSince = Stopwatch.GetTimestamp();
+                logger.LogInformation("Request {RequestId} is owned by another replica for {LeaseLeft}; waiting for it to end or lapse",
+                    requestId, claim.LeaseLeft);
+            }
+            var quarter = _options.Lease / 4;
+            var wait = claim.LeaseLeft > TimeSpan.Zero && claim.LeaseLeft < quarter ? claim.LeaseLeft + TimeSpan.FromMilliseconds(20) : quarter;
+            await Task.Delay(wait, clock, cancellationToken);
+        }
+    }
+
+    /// <summary>Records where a stream got to; <paramref name="urgent"/> writes it now (the interaction's id), else with the next interval.</summary>
+    public void Offer(StreamCheckpoint checkpoint, bool urgent = false)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        if (!_running.ContainsKey(checkpoint.RequestId)) return;
+        _pending[checkpoint.RequestId] = checkpoint;
+        if (urgent && _urgent.CurrentCount == 0)
+        {
+            try { _urgent.Release(); } catch (SemaphoreFullException) { }
+        }
+    }
+
+    /// <summary>Records a fresh start of a request (a new attempt) before it calls the API, so a second takeover counts from it.</summary>
+    public Task RestartAsync(StreamCheckpoint checkpoint, CancellationToken cancellationToken) =>
+        RetryAsync(async token =>
+        {
+            _pending.TryRemove(checkpoint.RequestId, out _);
+            await store.SaveAsync([checkpoint], [], Owner, _options.Lease, token);
+            telemetry.CheckpointWrite("restart");
+            return true;
+        }, $"record attempt {checkpoint.Attempt} of request {checkpoint.RequestId}", cancellationToken);
+
+    /// <summary>Records the request's final events before they are published; false when another replica owns it by now.</summary>
+    public Task<bool> EndingAsync(Guid requestId, JsonArray finals, CancellationToken cancellationToken) =>
+        RetryAsync(async token =>
+        {
+            _pending.TryRemove(requestId, out _);
+            var owned = await store.EndingAsync(requestId, Owner, finals, token);
+            telemetry.CheckpointWrite("ending");
+            if (!owned)
+            {
+                telemetry.OwnershipLost();
+                logger.LogWarning("Request {RequestId} was taken over by another replica before it ended here", requestId);
+            }
+            return owned;
+        }, $"record the end of request {requestId}", cancellationToken);
+
+    /// <summary>The request's final events are on the broker: it is marked ended with the next write, and no longer renewed.</summary>
+    public void Ended(Guid requestId)
+    {
+        Stop(requestId);
+        _ended.Enqueue(requestId);
+    }
+
+    /// <summary>Stops tracking a request this replica gives up (the host stopping), releasing its lease so another replica takes it at once.</summary>
+    public async Task ReleaseAsync(Guid requestId)
+    {
+        var last = _pending.TryRemove(requestId, out var checkpoint) ? checkpoint : null;
+        Stop(requestId);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            if (last is not null) await store.SaveAsync([last], [], Owner, _options.Lease, timeout.Token);
+            await store.ReleaseAsync(requestId, Owner, timeout.Token);
+        }
+        catch (Exception ex) when (IsStoreFault(ex, CancellationToken.None))
+        {
+            logger.LogWarning("The lease of request {RequestId} could not be released ({Reason}); another replica takes it when it lapses",
+                requestId, ex.Message);
+        }
+    }
+
+    /// <summary>Forgets a request without recording anything (it was never claimed here, or it ended without a claim).</summary>
+    public void Stop(Guid requestId)
+    {
+        _running.TryRemove(requestId, out _);
+        _pending.TryRemove(requestId, out _);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lastRenew = clock.GetTimestamp();
+        var lastSweep = TimeSpan.Zero;
+        var started = clock.GetTimestamp();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _urgent.WaitAsync(_options.Interval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var renewDue = clock.GetElapsedTime(lastRenew) >= _options.Lease / 3;
+            try
+            {
+                await WriteAsync(renewDue, stoppingToken);
+                if (renewDue) lastRenew = clock.GetTimestamp();
+                var age = clock.GetElapsedTime(started);
+                if (age - lastSweep >= SweepEvery || lastSweep == TimeSpan.Zero)
+                {
+                    lastSweep = age == TimeSpan.Zero ? TimeSpan.FromTicks(1) : age;
+                    var removed = await store.RemoveOlderThanAsync(_options.Retention, stoppingToken);
+                    if (removed > 0) logger.LogInformation("Removed {Count} checkpoints older than {Retention}", removed, _options.Retention);
+                }
+            }
+            catch (Exception ex) when (IsStoreFault(ex, stoppingToken))
+            {
+                telemetry.CheckpointError();
+                logger.LogWarning("Checkpoints could not be written ({Reason}); streams go on and the latest progress is written when the store answers",
+                    ex.Message);
+            }
+        }
+    }
+
+    private async Task WriteAsync(bool renew, CancellationToken cancellationToken)
+    {
+        var batch = new List<StreamCheckpoint>();
+        foreach (var key in _pending.Keys)
+        {
+            if (_pending.TryRemove(key, out var checkpoint)) batch.Add(checkpoint);
+        }
+        var renewals = renew ? _running.Keys.Where(id => batch.All(c => c.RequestId != id)).ToList() : [];
+        if (batch.Count > 0 || renewals.Count > 0)
+        {
+            IReadOnlyCollection<Guid> lost;
+            try
+            {
+                lost = await store.SaveAsync(batch, renewals, Owner, _options.Lease, cancellationToken);
+            }
+            catch
+            {
+                foreach (var checkpoint in batch) _pending.TryAdd(checkpoint.RequestId, checkpoint); // a newer one wins
+                throw;
+            }
+            telemetry.CheckpointWrite("progress", batch.Count);
+            if (renewals.Count > 0) telemetry.CheckpointWrite("renew", renewals.Count);
+            foreach (var requestId in lost.Where(_running.ContainsKey))
+            {
+                telemetry.OwnershipLost();
+                logger.LogWarning("Request {RequestId} is no longer owned by this replica (its lease lapsed while the store was unreachable)", requestId);
+            }
+        }
+
+        var ended = new List<Guid>();
+        while (_ended.TryDequeue(out var id)) ended.Add(id);
+        if (ended.Count == 0) return;
+        try
+        {
+            await store.EndedAsync(ended, cancellationToken);
+            telemetry.CheckpointWrite("ended", ended.Count);
+        }
+        catch
+        {
+            foreach (var id in ended) _ended.Enqueue(id);
+            throw;
+        }
+    }
+
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> write, string what, CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        while (true)
+        {
+            try
+            {
+                return await write(cancellationToken);
+            }
+            catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
+            {
+                await WaitAfterFailureAsync(ex, ++failures, what, cancellationToken);
+            }
+        }
+    }
+
+    private async Task WaitAfterFailureAsync(Exception failure, int failures, string what, CancellationToken cancellationToken)
+    {
+        telemetry.CheckpointError();
+        if (failures == 1 || failures % 10 == 0)
+            logger.LogWarning("The checkpoint store did not answer ({Reason}); trying again to {What}", failure.Message, what);
+        var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10))));
+        await Task.Delay(delay, clock, cancellationToken);
+    }
+
+    private static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException;
+}
