@@ -36,4 +36,11 @@ public sealed record StepCompleted
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Attempt { get; init; }
+
+    /// <summary>
+    /// How many of the request's deltas (<see cref="StepDelta.Sequence"/>) were published before this event, so the step's own
+    /// last delta included: a consumer that reorders completes the step once it has shown that many. Absent from older workers.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? AfterSequence { get; init; }
 }

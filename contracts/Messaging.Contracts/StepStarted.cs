@@ -32,4 +32,11 @@ public sealed record StepStarted
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Attempt { get; init; }
+
+    /// <summary>
+    /// How many of the request's deltas (<see cref="StepDelta.Sequence"/>) were published before this event: a consumer that
+    /// reorders shows the step's start after exactly those (see <c>Messaging.Client.RequestStreamAssembler</c>). Absent from older workers.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? AfterSequence { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Messaging.Client;
 using Messaging.Contracts;
 using Spectre.Console;
 
@@ -7,14 +8,44 @@ namespace Messaging.Cli.Rendering;
 /// <summary>
 /// Shows a turn's events as they arrive: the answer text live (in sequence order), the other steps
 /// as short notes, background progress, images saved to files, and the usage at the end. The text goes to
-/// <paramref name="answer"/>, everything else to <paramref name="console"/>.
+/// <paramref name="answer"/>, everything else to <paramref name="console"/>. Each request's events go through a
+/// <see cref="RequestStreamAssembler"/> first: redelivered, replayed (a worker resuming another's stream) or reordered
+/// events show once, in order, and a request that started over replaces what was shown of it.
 /// </summary>
 internal sealed class AnswerRenderer(IAnsiConsole console, TextWriter answer, DirectoryInfo outputDirectory)
 {
-    private readonly Dictionary<Guid, DeltaReorderBuffer> _buffers = []; // by request: sequences count per request, across continuation hops
+    private readonly Dictionary<Guid, RequestStreamAssembler> _requests = []; // sequences count per request, across continuation hops
     private bool _midLine;
 
     public void Render(object message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (RequestIdOf(message) is not { } requestId)
+        {
+            Show(message);
+            return;
+        }
+        if (!_requests.TryGetValue(requestId, out var request)) _requests[requestId] = request = new RequestStreamAssembler(requestId);
+        foreach (var ready in request.Add(message)) Show(ready);
+    }
+
+    private static Guid? RequestIdOf(object message) => message switch
+    {
+        InteractionStarted m => m.RequestId,
+        InteractionStatusChanged m => m.RequestId,
+        StepStarted m => m.RequestId,
+        StepDelta m => m.RequestId,
+        StepCompleted m => m.RequestId,
+        InteractionRequiresAction m => m.RequestId,
+        FunctionCallRequested m => m.RequestId,
+        InteractionCompleted m => m.RequestId,
+        InteractionFailed m => m.RequestId,
+        InteractionCancelled m => m.RequestId,
+        InteractionRejected m => m.RequestId,
+        _ => null,
+    };
+
+    private void Show(object message)
     {
         switch (message)
         {
@@ -24,18 +55,14 @@ internal sealed class AnswerRenderer(IAnsiConsole console, TextWriter answer, Di
             case InteractionStatusChanged changed:
                 Aside($"status: {changed.Status}");
                 break;
-            case StepDelta delta:
-                if (!_buffers.TryGetValue(delta.RequestId, out var buffer)) _buffers[delta.RequestId] = buffer = new DeltaReorderBuffer();
-                foreach (var ready in buffer.Add(delta))
-                {
-                    if (ready.Text is { } text)
-                    {
-                        // Raw text: a Spectre Text would wrap each piece on its own, so line breaks would depend on how deltas were coalesced.
-                        answer.Write(text);
-                        answer.Flush();
-                        _midLine = !text.EndsWith('\n');
-                    }
-                }
+            case AttemptSuperseded superseded:
+                Note($"the worker had to start this request over (attempt {superseded.Attempt}, store: false); the answer follows again");
+                break;
+            case StepDelta { Text: { } text }:
+                // Raw text: a Spectre Text would wrap each piece on its own, so line breaks would depend on how deltas were coalesced.
+                answer.Write(text);
+                answer.Flush();
+                _midLine = !text.EndsWith('\n');
                 break;
             case StepCompleted completed:
                 RenderStep(completed);

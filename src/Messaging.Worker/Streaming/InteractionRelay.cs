@@ -265,6 +265,9 @@ internal sealed class InteractionRelay(
         {
             _lastCandidate = Stopwatch.GetTimestamp();
             _candidate = (number, Checkpoint(_hop));
+            // A delta message ends at the checkpoint, so a takeover's replays start where a message of this run started:
+            // a consumer can cut the overlap out of differently coalesced replays (Messaging.Client.RequestStreamAssembler).
+            if (evt is StepDeltaEvent) await FlushDeltasAsync();
         }
         await OfferCheckpointAsync();
     }
@@ -462,7 +465,7 @@ internal sealed class InteractionRelay(
         lane.PublishAsync(new StepStarted
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
-            Index = _indexOffset + index, Step = ApiJson.ToElement(step), Attempt = AttemptMember,
+            Index = _indexOffset + index, Step = ApiJson.ToElement(step), Attempt = AttemptMember, AfterSequence = _sequence,
         }, IdOf($"step-started:{_indexOffset + index}"), true, publishToken);
 
     private async Task HoldDeltaAsync(StepDeltaEvent evt, long number)
@@ -487,6 +490,7 @@ internal sealed class InteractionRelay(
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Index = _indexOffset + index, Step = ApiJson.ToElement(step.Json), Usage = ApiJson.ToElement(usage), Attempt = AttemptMember,
+            AfterSequence = _sequence,
         }, IdOf($"step-completed:{_indexOffset + index}"), true, publishToken);
     }
 

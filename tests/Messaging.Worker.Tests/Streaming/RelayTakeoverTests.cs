@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MassTransit.Serialization;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Interactions.Json;
 using Messaging.Interactions.Streaming;
@@ -53,6 +54,14 @@ public sealed class RelayTakeoverTests : IDisposable
             }
             Assert.Equal(expectedIds, order);
             Assert.Equal(expected, order.Select(id => firstSeen[id]).ToList());
+
+            // A consumer that gets all of it, replays included, in any order, shows the answer once.
+            var assembler = new RequestStreamAssembler(Ids.RequestId);
+            var shown = _lastRun.OrderBy(_ => _random.Next()).SelectMany(assembler.Add).ToList();
+            var completed = Assert.IsType<InteractionCompleted>(assembler.Final);
+            Assert.Equal(completed.OutputText, assembler.Text);
+            Assert.Equal(Enumerable.Range(1, (int)assembler.DeliveredThrough).Select(i => (long)i),
+                shown.OfType<StepDelta>().SelectMany(d => Enumerable.Range((int)d.Sequence, (int)(d.LastSequence - d.Sequence + 1)).Select(i => (long)i)));
         }
         Assert.True(replays > 0, "some kills fall between a checkpoint and later events, which are published again");
     }
@@ -103,9 +112,15 @@ public sealed class RelayTakeoverTests : IDisposable
         return Recorded(lane);
     }
 
-    private static (List<string>, List<Guid>) Recorded(RecordingLane lane) =>
-        (lane.Published.Select(p => p.Message.GetType().Name + JsonSerializer.Serialize(p.Message, p.Message.GetType(), SystemTextJsonMessageSerializer.Options)).ToList(),
+    private readonly Random _random = new(20261201);
+    private List<object> _lastRun = [];
+
+    private (List<string>, List<Guid>) Recorded(RecordingLane lane)
+    {
+        _lastRun = lane.Published.Select(p => p.Message).ToList();
+        return (lane.Published.Select(p => p.Message.GetType().Name + JsonSerializer.Serialize(p.Message, p.Message.GetType(), SystemTextJsonMessageSerializer.Options)).ToList(),
             lane.MessageIds.ToList());
+    }
 
     private InteractionRelay Relay(RecordingLane lane, Action<JsonObject> checkpoints) =>
         new(lane, new WorkerTelemetry(_metrics.GetRequiredService<IMeterFactory>()), Ids, TestContext.Current.CancellationToken)
