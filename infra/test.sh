@@ -90,7 +90,12 @@ start_service POSTGRES_CONNECTION_STRING PostgreSQL infra/start-postgres.sh "/va
 export POSTGRES_CONNECTION_STRING
 say "PostgreSQL at $(echo "$POSTGRES_CONNECTION_STRING" | tr ';' '\n' | grep -iE '^(host|port|database)=' | paste -sd ' ')"
 
+# Fault tests (Category=Fault: killed replicas, duplicates, a stopped database) print their counts to this file.
+export MESSAGING_FAULT_REPORT="$log_dir/fault-counts.log"
+: >"$MESSAGING_FAULT_REPORT"
 run_dotnet_tests services --filter-trait 'Needs=*'
+say "fault test counts:"
+cat "$MESSAGING_FAULT_REPORT"
 
 # --- Node suites (node's own test runner) ------------------------------------------------------
 run_node_suite() { # $1 = folder with package.json; its tests run with node --test

@@ -89,6 +89,9 @@ public sealed class RequestStreamAssembler
             case FunctionCallRequested call:
                 if (_calls.Add(call.CallId)) ready.Add(call);
                 break;
+            case InteractionRejected { Errors: var errors } when errors.Any(e => e.Field == "requestId"):
+                ready.Add(message); // a second message reused the requestId with another body: that message was refused, not the request
+                break;
             case InteractionCompleted or InteractionRequiresAction or InteractionFailed or InteractionCancelled or InteractionRejected:
                 _final ??= message;
                 break;

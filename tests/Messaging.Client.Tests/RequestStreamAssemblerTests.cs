@@ -68,6 +68,18 @@ public class RequestStreamAssemblerTests
         Assert.Equal([status, (object)call], shown);
     }
 
+    [Fact]
+    public void A_rejected_reuse_of_the_requestId_is_shown_but_does_not_end_the_request()
+    {
+        var events = Run(attempt: null, ["Hi"], groups: [1]);
+        var reuse = new InteractionRejected { RequestId = RequestId, Errors = [new ValidationProblem("requestId", "was already used for a different request")] };
+        var assembler = new RequestStreamAssembler(RequestId);
+        var shown = new[] { reuse }.Concat(events).SelectMany(assembler.Add).ToList();
+        Assert.Same(reuse, shown[0]);
+        Assert.IsType<InteractionCompleted>(assembler.Final);
+        Assert.Equal("Hi", assembler.Text);
+    }
+
     /// <summary>
     /// The events of a one-step request whose deltas carry <paramref name="texts"/>, published in messages of
     /// <paramref name="groups"/> deltas each (as the worker coalesces them).

@@ -74,10 +74,7 @@ internal sealed class StreamCheckpoints(
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (!_running.ContainsKey(checkpoint.RequestId)) return;
         _pending[checkpoint.RequestId] = checkpoint;
-        if (urgent && _urgent.CurrentCount == 0)
-        {
-            try { _urgent.Release(); } catch (SemaphoreFullException) { }
-        }
+        if (urgent) Wake();
     }
 
     /// <summary>Records a fresh start of a request (a new attempt) before it calls the API, so a second takeover counts from it.</summary>
@@ -110,6 +107,13 @@ internal sealed class StreamCheckpoints(
     {
         Stop(requestId);
         _ended.Enqueue(requestId);
+        Wake(); // at once: a duplicate arriving now should find it ended, not ending
+    }
+
+    private void Wake()
+    {
+        if (_urgent.CurrentCount > 0) return;
+        try { _urgent.Release(); } catch (SemaphoreFullException) { }
     }
 
     /// <summary>Stops tracking a request this replica gives up (the host stopping), releasing its lease so another replica takes it at once.</summary>
