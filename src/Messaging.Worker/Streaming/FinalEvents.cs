@@ -76,10 +76,6 @@ internal sealed class FinalEvents
         return events;
     }
 
-    /// <summary>The messageId of a request's final event of type <typeparamref name="T"/> (or its call <paramref name="callId"/>).</summary>
-    public static Guid IdOf<T>(RequestIds ids, int attempt, string? callId = null) =>
-        EventMessageId.For(ids.RequestId, attempt, callId is null ? $"final:{typeof(T).Name}" : $"call:{callId}");
-
     private static readonly Dictionary<string, Type> Types = new[]
     {
         typeof(InteractionStatusChanged), typeof(InteractionCompleted), typeof(InteractionRequiresAction), typeof(FunctionCallRequested),

@@ -345,7 +345,7 @@ internal sealed class InteractionRelay(
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Status = hop.Status.Value, Steps = AllSteps(), OutputText = Interaction.ComputeOutputText(_steps),
             Usage = ApiJson.ToElement(usage), ContinuationIds = _hopIds.Count > 1 ? _hopIds.ToList() : [], EnvironmentId = hop.EnvironmentId,
-        }, FinalEvents.IdOf<InteractionCompleted>(ids, Attempt));
+        }, IdOf($"final:{nameof(InteractionCompleted)}"));
     }
 
     /// <summary>The events that end the request with <see cref="InteractionRequiresAction"/>, then one <see cref="FunctionCallRequested"/> per call of the last hop.</summary>
@@ -361,14 +361,14 @@ internal sealed class InteractionRelay(
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Steps = AllSteps(), Calls = calls, Usage = ApiJson.ToElement(usage),
-        }, FinalEvents.IdOf<InteractionRequiresAction>(ids, Attempt));
+        }, IdOf($"final:{nameof(InteractionRequiresAction)}"));
         foreach (var call in calls)
         {
             finals.Add(new FunctionCallRequested
             {
                 RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
                 CallId = call.CallId, Name = call.Name, Arguments = call.Arguments,
-            }, FinalEvents.IdOf<FunctionCallRequested>(ids, Attempt, call.CallId));
+            }, IdOf($"call:{call.CallId}"));
         }
         return finals;
     }
@@ -379,7 +379,7 @@ internal sealed class InteractionRelay(
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
             Status = "failed", Error = error, Retryable = retryable, Attempts = attempts, Reason = reason, Message = message,
-        }, FinalEvents.IdOf<InteractionFailed>(ids, Attempt));
+        }, IdOf($"final:{nameof(InteractionFailed)}"));
 
     /// <summary>The events that end the request with <see cref="InteractionFailed"/> for a hop that ended <c>failed</c>, with the API's error wherever it gave one.</summary>
     public FinalEvents HopFailed()
@@ -396,7 +396,7 @@ internal sealed class InteractionRelay(
         StatusFinal(status).Add(new InteractionCancelled
         {
             RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, InteractionId = InteractionId,
-        }, FinalEvents.IdOf<InteractionCancelled>(ids, Attempt));
+        }, IdOf($"final:{nameof(InteractionCancelled)}"));
 
     private FinalEvents StatusFinal(string? status)
     {
