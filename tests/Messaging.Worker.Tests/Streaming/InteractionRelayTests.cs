@@ -22,9 +22,9 @@ public sealed class InteractionRelayTests : IDisposable
     public async Task Step_indexes_and_delta_sequences_continue_across_hops_and_the_completion_sums_them()
     {
         var relay = Relay();
-        await RelayAsync(relay, Hop("v1_first", "requires_continuation", ["Hello", ", wor"], inputTokens: 3, outputTokens: 4));
+        await RelayAsync(relay, HopEvents.Of("v1_first", "requires_continuation", ["Hello", ", wor"], inputTokens: 3, outputTokens: 4));
         Assert.Equal("requires_continuation", relay.EndHop().Status.Value);
-        await RelayAsync(relay, Hop("v1_second", "completed", ["ld", "!"], inputTokens: 5, outputTokens: 2, first: false));
+        await RelayAsync(relay, HopEvents.Of("v1_second", "completed", ["ld", "!"], inputTokens: 5, outputTokens: 2, first: false));
         relay.EndHop();
         await relay.PublishAsync(relay.Completed("gemini-3.5-flash"));
 
@@ -47,7 +47,7 @@ public sealed class InteractionRelayTests : IDisposable
     public async Task Deltas_held_in_a_window_go_out_as_one_message_with_their_range_before_the_next_event()
     {
         var relay = Relay(TimeSpan.FromSeconds(10));
-        await RelayAsync(relay, Hop("v1_merge", "completed", ["a", "b", "c"]));
+        await RelayAsync(relay, HopEvents.Of("v1_merge", "completed", ["a", "b", "c"]));
 
         var delta = Assert.Single(_lane.Of<StepDelta>());
         Assert.Equal((1L, 3L, "abc"), (delta.Sequence, delta.LastSequence, delta.Text));
@@ -59,7 +59,7 @@ public sealed class InteractionRelayTests : IDisposable
     public async Task Transient_deltas_are_handed_over_non_persistent_and_everything_else_persistent()
     {
         var relay = Relay(deliveryMode: DeltaDeliveryMode.Transient);
-        await RelayAsync(relay, Hop("v1_transient", "completed", ["x", "y"]));
+        await RelayAsync(relay, HopEvents.Of("v1_transient", "completed", ["x", "y"]));
 
         Assert.All(_lane.Published, p => Assert.Equal(p.Message is not StepDelta, p.Persistent));
     }
@@ -147,21 +147,6 @@ public sealed class InteractionRelayTests : IDisposable
     private static async Task RelayAsync(InteractionRelay relay, IEnumerable<InteractionEvent> events)
     {
         foreach (var evt in events) await relay.RelayAsync(evt);
-    }
-
-    /// <summary>One hop's events: created (or a status update for a continuation), one model_output step streamed in <paramref name="texts"/>, its end.</summary>
-    private static IEnumerable<InteractionEvent> Hop(string id, string status, string[] texts, int inputTokens = 1, int outputTokens = 1, bool first = true)
-    {
-        var n = 0;
-        yield return first
-            ? Event($$$"""{"event_type":"interaction.created","event_id":"{{{id}}}-{{{n++}}}","interaction":{"id":"{{{id}}}","status":"in_progress","model":"gemini-3.5-flash"}}""")
-            : Event($$$"""{"event_type":"interaction.created","event_id":"{{{id}}}-{{{n++}}}","interaction":{"id":"{{{id}}}","status":"in_progress"}}""");
-        yield return Event($$$"""{"event_type":"step.start","event_id":"{{{id}}}-{{{n++}}}","index":0,"step":{"type":"model_output"}}""");
-        foreach (var text in texts)
-            yield return Event($$$"""{"event_type":"step.delta","event_id":"{{{id}}}-{{{n++}}}","index":0,"delta":{"type":"text","text":"{{{text}}}"}}""");
-        yield return Event($$$"""{"event_type":"step.stop","event_id":"{{{id}}}-{{{n++}}}","index":0}""");
-        var usage = $$"""{"total_input_tokens":{{inputTokens}},"total_output_tokens":{{outputTokens}}}""";
-        yield return Event($$"""{"event_type":"interaction.completed","event_id":"{{id}}-{{n}}","interaction":{"id":"{{id}}","status":"{{status}}","usage":""" + usage + "}}");
     }
 
     private static InteractionEvent Event(string json) => InteractionEvent.Parse(json);

@@ -26,8 +26,9 @@ public sealed class RelayTakeoverTests : IDisposable
 
     private static readonly List<InteractionEvent>[] Hops =
     [
-        Hop("v1_one", "requires_continuation", ["Hello", ", wor"], first: true),
-        Hop("v1_two", "completed", ["ld", "!", " Bye."], first: false),
+        HopEvents.Of("v1_one", "requires_continuation", ["Hello", ", wor"], first: true),
+        // One delta without an event_id: the resume point stays before it.
+        HopEvents.Of("v1_two", "completed", ["ld", "!", " Bye."], first: false, textWithoutEventId: "!"),
     ];
 
     [Fact]
@@ -128,25 +129,4 @@ public sealed class RelayTakeoverTests : IDisposable
             CheckpointInterval = TimeSpan.Zero,
             OnCheckpoint = (state, _) => checkpoints(state),
         };
-
-    private static List<InteractionEvent> Hop(string id, string status, string[] texts, bool first)
-    {
-        var n = 0;
-        var events = new List<InteractionEvent>
-        {
-            InteractionEvent.Parse(first
-                ? $$$"""{"event_type":"interaction.created","event_id":"{{{id}}}-{{{n++}}}","interaction":{"id":"{{{id}}}","status":"in_progress","model":"gemini-3.5-flash"}}"""
-                : $$$"""{"event_type":"interaction.created","event_id":"{{{id}}}-{{{n++}}}","interaction":{"id":"{{{id}}}","status":"in_progress"}}"""),
-            InteractionEvent.Parse($$$"""{"event_type":"step.start","event_id":"{{{id}}}-{{{n++}}}","index":0,"step":{"type":"model_output"}}"""),
-        };
-        foreach (var text in texts)
-        {
-            // One delta without an event_id, as the live API sometimes sends: the resume point stays before it.
-            var eventId = text == "!" ? "" : $$$""","event_id":"{{{id}}}-{{{n++}}}" """.Trim();
-            events.Add(InteractionEvent.Parse($$$"""{"event_type":"step.delta"{{{eventId}}},"index":0,"delta":{"type":"text","text":"{{{text}}}"}}"""));
-        }
-        events.Add(InteractionEvent.Parse($$$"""{"event_type":"step.stop","event_id":"{{{id}}}-{{{n++}}}","index":0}"""));
-        events.Add(InteractionEvent.Parse($$"""{"event_type":"interaction.completed","event_id":"{{id}}-{{n}}","interaction":{"id":"{{id}}","status":"{{status}}","usage":""" + """{"total_tokens":3}}}"""));
-        return events;
-    }
 }
