@@ -22,8 +22,7 @@ internal sealed class NpgsqlSagaStore<TSaga> : IDueSagaFinder<TSaga>, IAsyncDisp
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly JsonSerializerOptions _json;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
+    private readonly NpgsqlSchemaCreator _schema;
 
     public NpgsqlSagaStore(string connectionString, NpgsqlSagaRepositoryOptions options)
     {
@@ -32,6 +31,17 @@ internal sealed class NpgsqlSagaStore<TSaga> : IDueSagaFinder<TSaga>, IAsyncDisp
         Table = NpgsqlSagaTable.For(typeof(TSaga), options);
         _json = options.SerializerOptions ?? throw new ArgumentException("SerializerOptions must not be null.", nameof(options));
         _dataSource = NpgsqlDataSource.Create(connectionString);
+        var schema = Table.Schema == "public" ? "" : $"CREATE SCHEMA IF NOT EXISTS {Table.QuotedSchema};\n";
+        _schema = new NpgsqlSchemaCreator(_dataSource, $"""
+            {schema}CREATE TABLE IF NOT EXISTS {Table.QualifiedName} (
+                correlation_id uuid PRIMARY KEY,
+                version integer NOT NULL,
+                due_at timestamptz NULL,
+                updated_at timestamptz NOT NULL,
+                state json NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS {Table.DueAtIndex} ON {Table.QualifiedName} (due_at);
+            """);
     }
 
     public NpgsqlSagaTable Table { get; }
@@ -41,38 +51,7 @@ internal sealed class NpgsqlSagaStore<TSaga> : IDueSagaFinder<TSaga>, IAsyncDisp
     /// serialised by one transaction-scoped advisory lock for all saga tables (two tables may share a new schema),
     /// because concurrent <c>IF NOT EXISTS</c> statements can still collide on the catalog's unique indexes.
     /// </summary>
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady) return;
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_schemaReady) return;
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('Messaging.Sagas schema'))", connection, transaction))
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            var schema = Table.Schema == "public" ? "" : $"CREATE SCHEMA IF NOT EXISTS {Table.QuotedSchema};\n";
-            var ddl = $"""
-                {schema}CREATE TABLE IF NOT EXISTS {Table.QualifiedName} (
-                    correlation_id uuid PRIMARY KEY,
-                    version integer NOT NULL,
-                    due_at timestamptz NULL,
-                    updated_at timestamptz NOT NULL,
-                    state json NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS {Table.DueAtIndex} ON {Table.QualifiedName} (due_at);
-                """;
-            await using (var command = new NpgsqlCommand(ddl, connection, transaction))
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            _schemaReady = true;
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken) => _schema.EnsureAsync(cancellationToken);
 
     /// <summary>The instance with its stored version, or null when there is none.</summary>
     public async Task<TSaga?> LoadAsync(Guid correlationId, CancellationToken cancellationToken)
@@ -211,13 +190,13 @@ internal sealed class NpgsqlSagaStore<TSaga> : IDueSagaFinder<TSaga>, IAsyncDisp
 
     public ValueTask DisposeAsync()
     {
-        _schemaGate.Dispose();
+        _schema.Dispose();
         return _dataSource.DisposeAsync();
     }
 
     public void Dispose()
     {
-        _schemaGate.Dispose();
+        _schema.Dispose();
         _dataSource.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Messaging.Interactions.Json;
+using Messaging.Sagas;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,14 +17,30 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _table;
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
+    private readonly NpgsqlSchemaCreator _schema;
 
     public NpgsqlStreamCheckpointStore(string connectionString, IOptions<CheckpointOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _dataSource = NpgsqlDataSource.Create(connectionString);
         _table = $"\"{options.Value.TableName}\""; // validated: [a-z_][a-z0-9_]*
+        _schema = new NpgsqlSchemaCreator(_dataSource, $"""
+            CREATE TABLE IF NOT EXISTS {_table} (
+                request_id uuid PRIMARY KEY,
+                body_hash text NOT NULL,
+                owner uuid NOT NULL,
+                lease_until timestamptz NOT NULL,
+                phase text NOT NULL,
+                attempt integer NOT NULL DEFAULT 1,
+                interaction_id text NULL,
+                state json NULL,
+                finals json NULL,
+                takeovers integer NOT NULL DEFAULT 0,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX IF NOT EXISTS "{options.Value.TableName}_updated_at_idx" ON {_table} (updated_at);
+            """);
     }
 
     public async Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, TimeSpan lease, CancellationToken cancellationToken)
@@ -161,48 +178,11 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Creates the table and its index when missing; replicas starting together are serialised by an advisory lock.</summary>
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady) return;
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_schemaReady) return;
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('Messaging.Sagas schema'))", connection, transaction))
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            await using (var command = new NpgsqlCommand($"""
-                CREATE TABLE IF NOT EXISTS {_table} (
-                    request_id uuid PRIMARY KEY,
-                    body_hash text NOT NULL,
-                    owner uuid NOT NULL,
-                    lease_until timestamptz NOT NULL,
-                    phase text NOT NULL,
-                    attempt integer NOT NULL DEFAULT 1,
-                    interaction_id text NULL,
-                    state json NULL,
-                    finals json NULL,
-                    takeovers integer NOT NULL DEFAULT 0,
-                    created_at timestamptz NOT NULL DEFAULT now(),
-                    updated_at timestamptz NOT NULL DEFAULT now()
-                );
-                CREATE INDEX IF NOT EXISTS "{_table.Trim('"')}_updated_at_idx" ON {_table} (updated_at);
-                """, connection, transaction))
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            _schemaReady = true;
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
+    private Task EnsureSchemaAsync(CancellationToken cancellationToken) => _schema.EnsureAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
         await _dataSource.DisposeAsync();
-        _schemaGate.Dispose();
+        _schema.Dispose();
     }
 }
