@@ -144,8 +144,7 @@ internal sealed class StreamCheckpoints(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lastRenew = clock.GetTimestamp();
-        var lastSweep = TimeSpan.Zero;
-        var started = clock.GetTimestamp();
+        long? lastSweep = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -161,10 +160,9 @@ internal sealed class StreamCheckpoints(
             {
                 await WriteAsync(renewDue, stoppingToken);
                 if (renewDue) lastRenew = clock.GetTimestamp();
-                var age = clock.GetElapsedTime(started);
-                if (age - lastSweep >= SweepEvery || lastSweep == TimeSpan.Zero)
+                if (lastSweep is not { } swept || clock.GetElapsedTime(swept) >= SweepEvery)
                 {
-                    lastSweep = age == TimeSpan.Zero ? TimeSpan.FromTicks(1) : age;
+                    lastSweep = clock.GetTimestamp();
                     var removed = await store.RemoveOlderThanAsync(_options.Retention, stoppingToken);
                     if (removed > 0) logger.LogInformation("Removed {Count} checkpoints older than {Retention}", removed, _options.Retention);
                 }
@@ -185,7 +183,8 @@ internal sealed class StreamCheckpoints(
         {
             if (_pending.TryRemove(key, out var checkpoint)) batch.Add(checkpoint);
         }
-        var renewals = renew ? _running.Keys.Where(id => batch.All(c => c.RequestId != id)).ToList() : [];
+        var written = batch.Select(c => c.RequestId).ToHashSet();
+        var renewals = renew ? _running.Keys.Where(id => !written.Contains(id)).ToList() : [];
         if (batch.Count > 0 || renewals.Count > 0)
         {
             IReadOnlyCollection<Guid> lost;
