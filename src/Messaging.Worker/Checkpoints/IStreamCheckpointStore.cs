@@ -10,9 +10,11 @@ internal interface IStreamCheckpointStore
 {
     /// <summary>
     /// Takes the request for <paramref name="owner"/> when it is new, or running with a lapsed lease (a takeover); otherwise
-    /// says who holds it or how it ended.
+    /// says who holds it or how it ended. <paramref name="claimId"/> names this one claim (one delivery): asked again with it,
+    /// after an answer that was lost on the way, the store answers as it did the first time, instead of seeing a request
+    /// held by someone else (or a lapsed one to take over from itself).
     /// </summary>
-    Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, TimeSpan lease, CancellationToken cancellationToken);
+    Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, Guid claimId, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records progress of requests <paramref name="owner"/> still owns and renews their leases (and those of

@@ -11,25 +11,29 @@ internal sealed class InMemoryStreamCheckpointStore(TimeProvider clock) : IStrea
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Row> _rows = [];
 
-    public Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, Guid claimId, TimeSpan lease, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         lock (_gate)
         {
             if (!_rows.TryGetValue(requestId, out var row))
             {
-                _rows[requestId] = new Row { BodyHash = bodyHash, Owner = owner, LeaseUntil = now + lease, Touched = now };
+                _rows[requestId] = new Row { BodyHash = bodyHash, Owner = owner, ClaimId = claimId, LeaseUntil = now + lease, Touched = now };
                 return Task.FromResult(new CheckpointClaim(ClaimResult.Claimed));
             }
             if (row.BodyHash != bodyHash) return Task.FromResult(new CheckpointClaim(ClaimResult.DifferentBody));
             if (row.Phase == Phase.Ended) return Task.FromResult(new CheckpointClaim(ClaimResult.Ended));
             if (row.Phase == Phase.Ending) return Task.FromResult(new CheckpointClaim(ClaimResult.Ending, Finals: (JsonArray)row.Finals!.DeepClone()));
-            if (row.LeaseUntil > now) return Task.FromResult(new CheckpointClaim(ClaimResult.Held, LeaseLeft: row.LeaseUntil - now));
+            var again = row.ClaimId == claimId;
+            if (!again && row.LeaseUntil > now) return Task.FromResult(new CheckpointClaim(ClaimResult.Held, LeaseLeft: row.LeaseUntil - now));
+            if (!again) row.Takeovers++;
             row.Owner = owner;
+            row.ClaimId = claimId;
             row.LeaseUntil = now + lease;
             row.Touched = now;
-            return Task.FromResult(new CheckpointClaim(ClaimResult.Claimed,
-                new StreamCheckpoint(requestId, row.Attempt, row.InteractionId, row.State?.DeepClone().AsObject())));
+            return Task.FromResult(row.Takeovers == 0
+                ? new CheckpointClaim(ClaimResult.Claimed)
+                : new CheckpointClaim(ClaimResult.Claimed, new StreamCheckpoint(requestId, row.Attempt, row.InteractionId, row.State?.DeepClone().AsObject())));
         }
     }
 
@@ -121,6 +125,8 @@ internal sealed class InMemoryStreamCheckpointStore(TimeProvider clock) : IStrea
     {
         public required string BodyHash { get; init; }
         public Guid Owner { get; set; }
+        public Guid ClaimId { get; set; }
+        public int Takeovers { get; set; }
         public DateTimeOffset LeaseUntil { get; set; }
         public DateTimeOffset Touched { get; set; }
         public int Attempt { get; set; } = 1;

@@ -29,6 +29,7 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
                 request_id uuid PRIMARY KEY,
                 body_hash text NOT NULL,
                 owner uuid NOT NULL,
+                claim_id uuid NULL,
                 lease_until timestamptz NOT NULL,
                 phase text NOT NULL,
                 attempt integer NOT NULL DEFAULT 1,
@@ -39,27 +40,32 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
                 created_at timestamptz NOT NULL DEFAULT now(),
                 updated_at timestamptz NOT NULL DEFAULT now()
             );
+            ALTER TABLE {_table} ADD COLUMN IF NOT EXISTS claim_id uuid NULL;
             CREATE INDEX IF NOT EXISTS "{options.Value.TableName}_updated_at_idx" ON {_table} (updated_at);
             """);
     }
 
-    public async Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, Guid claimId, TimeSpan lease, CancellationToken cancellationToken)
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // The same claim asked again (its first answer lost) takes the row back whatever its lease; takeovers still 0
+        // then means this claim inserted it.
         await using (var claim = new NpgsqlCommand($"""
-            INSERT INTO {_table} AS t (request_id, body_hash, owner, lease_until, phase)
-            VALUES ($1, $2, $3, now() + $4, 'running')
-            ON CONFLICT (request_id) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until,
-                takeovers = t.takeovers + 1, updated_at = now()
-              WHERE t.phase = 'running' AND t.body_hash = EXCLUDED.body_hash AND t.lease_until < now()
-            RETURNING (xmax = 0), attempt, interaction_id, state::text
+            INSERT INTO {_table} AS t (request_id, body_hash, owner, claim_id, lease_until, phase)
+            VALUES ($1, $2, $3, $5, now() + $4, 'running')
+            ON CONFLICT (request_id) DO UPDATE SET owner = EXCLUDED.owner, claim_id = EXCLUDED.claim_id, lease_until = EXCLUDED.lease_until,
+                takeovers = CASE WHEN t.claim_id = EXCLUDED.claim_id THEN t.takeovers ELSE t.takeovers + 1 END, updated_at = now()
+              WHERE t.phase = 'running' AND t.body_hash = EXCLUDED.body_hash
+                AND (t.claim_id = EXCLUDED.claim_id OR t.lease_until < now())
+            RETURNING (xmax = 0 OR takeovers = 0), attempt, interaction_id, state::text
             """, connection))
         {
             claim.Parameters.Add(new NpgsqlParameter { Value = requestId, NpgsqlDbType = NpgsqlDbType.Uuid });
             claim.Parameters.Add(new NpgsqlParameter { Value = bodyHash, NpgsqlDbType = NpgsqlDbType.Text });
             claim.Parameters.Add(new NpgsqlParameter { Value = owner, NpgsqlDbType = NpgsqlDbType.Uuid });
             claim.Parameters.Add(new NpgsqlParameter { Value = lease, NpgsqlDbType = NpgsqlDbType.Interval });
+            claim.Parameters.Add(new NpgsqlParameter { Value = claimId, NpgsqlDbType = NpgsqlDbType.Uuid });
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {

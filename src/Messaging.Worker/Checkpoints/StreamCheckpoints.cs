@@ -36,12 +36,13 @@ internal sealed class StreamCheckpoints(
     {
         long? waitingSince = null;
         var failures = 0;
+        var claimId = Guid.NewGuid(); // one per delivery: a retry after a lost answer is recognised as this claim
         while (true)
         {
             CheckpointClaim claim;
             try
             {
-                claim = await store.ClaimAsync(requestId, bodyHash, Owner, _options.Lease, cancellationToken);
+                claim = await store.ClaimAsync(requestId, bodyHash, Owner, claimId, _options.Lease, cancellationToken);
                 telemetry.CheckpointWrite("claim");
                 failures = 0;
             }
@@ -145,6 +146,7 @@ internal sealed class StreamCheckpoints(
     {
         var lastRenew = clock.GetTimestamp();
         long? lastSweep = null;
+        var failures = 0; // consecutive failed writes: the first is logged, then every 40th (10 s at the default interval)
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -160,6 +162,8 @@ internal sealed class StreamCheckpoints(
             {
                 await WriteAsync(renewDue, stoppingToken);
                 if (renewDue) lastRenew = clock.GetTimestamp();
+                if (failures > 0) logger.LogInformation("Checkpoints are written again, after {Failures} failed writes", failures);
+                failures = 0;
                 if (lastSweep is not { } swept || clock.GetElapsedTime(swept) >= SweepEvery)
                 {
                     lastSweep = clock.GetTimestamp();
@@ -170,8 +174,9 @@ internal sealed class StreamCheckpoints(
             catch (Exception ex) when (IsStoreFault(ex, stoppingToken))
             {
                 telemetry.CheckpointError();
-                logger.LogWarning("Checkpoints could not be written ({Reason}); streams go on and the latest progress is written when the store answers",
-                    ex.Message);
+                if (failures++ % 40 == 0)
+                    logger.LogWarning("Checkpoints could not be written ({Reason}); streams go on and the latest progress is written when the store answers",
+                        ex.Message);
             }
         }
     }

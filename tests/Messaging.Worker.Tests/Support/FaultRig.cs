@@ -19,6 +19,7 @@ internal sealed class FaultRig : IAsyncDisposable
     private TestService? _broker;
     private TestService? _database;
     private TestBus? _bus;
+    private string? _databaseAddress;
 
     private FaultRig() { }
 
@@ -35,11 +36,26 @@ internal sealed class FaultRig : IAsyncDisposable
     /// <summary>The database the replicas share; null until started.</summary>
     public TestService Database => _database!;
 
-    public static async Task<FaultRig> StartAsync(int replicas, CancellationToken cancellationToken)
+    /// <summary>The relay the replicas reach the database through, when the rig was started with one; a test cuts it.</summary>
+    public CuttableTcpProxy? DatabaseProxy { get; private set; }
+
+    /// <param name="databaseProxy">Whether the replicas reach PostgreSQL through a <see cref="CuttableTcpProxy"/>.</param>
+    public static async Task<FaultRig> StartAsync(int replicas, CancellationToken cancellationToken, bool databaseProxy = false)
     {
         var rig = new FaultRig();
         rig._broker = await TestService.RabbitMqAsync();
         rig._database = await TestService.PostgreSqlAsync();
+        rig._databaseAddress = rig._database.Address;
+        if (databaseProxy)
+        {
+            var direct = new Npgsql.NpgsqlConnectionStringBuilder(rig._database.Address);
+            rig.DatabaseProxy = CuttableTcpProxy.Start(direct.Host!, direct.Port);
+            rig._databaseAddress = new Npgsql.NpgsqlConnectionStringBuilder(rig._database.Address)
+            {
+                Host = "127.0.0.1",
+                Port = rig.DatabaseProxy.Port,
+            }.ConnectionString;
+        }
         rig.Emulator = await EmulatorServer.StartAsync(cancellationToken: cancellationToken);
         rig._bus = await TestBus.StartAsync(rig._broker.Url, rig.Prefix, ["interaction-requested"], s => s.AddSingleton(rig.Events),
             x => x.AddConsumer<FaultEventCollector>().Endpoint(e =>
@@ -60,7 +76,7 @@ internal sealed class FaultRig : IAsyncDisposable
         ["Interactions:PollInterval"] = "00:00:00.100",
         ["Bus:RabbitMqUrl"] = _broker!.Url.ToString(),
         ["Bus:NamePrefix"] = Prefix,
-        ["ConnectionStrings:Sagas"] = _database!.Address,
+        ["ConnectionStrings:Sagas"] = _databaseAddress,
         ["Conversations:Enabled"] = "false",
         ["Checkpoints:TableName"] = Table,
         ["Checkpoints:Lease"] = "00:00:02",
@@ -119,6 +135,7 @@ internal sealed class FaultRig : IAsyncDisposable
         foreach (var worker in _workers.ToList()) await worker.DisposeAsync();
         if (_bus is not null) await _bus.DisposeAsync();
         if (Emulator is not null) await Emulator.DisposeAsync();
+        if (DatabaseProxy is not null) await DatabaseProxy.DisposeAsync();
         if (_database is not null)
         {
             try

@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using Messaging.Worker.Checkpoints;
+
+namespace Messaging.Worker.Tests.Checkpoints;
+
+/// <summary>
+/// What every checkpoint store must do, run against each one: claims (new, held, taken over, asked again after a lost
+/// answer), progress and leases, ends, releases and retention. A lapsed lease is a negative one, so no test waits for one.
+/// </summary>
+public abstract class StreamCheckpointStoreContract : IAsyncLifetime
+{
+    private static readonly TimeSpan Live = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Lapsed = TimeSpan.FromSeconds(-1);
+    private readonly Guid _request = Guid.NewGuid();
+    private readonly Guid _owner = Guid.NewGuid();
+    private readonly Guid _other = Guid.NewGuid();
+
+    private protected IStreamCheckpointStore Store { get; set; } = null!;
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public abstract ValueTask InitializeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await CleanUpAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Removes what the store left behind.</summary>
+    private protected virtual ValueTask CleanUpAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Lets time pass on the store's clock (for retention).</summary>
+    private protected abstract Task TickAsync();
+
+    [Fact]
+    public async Task A_new_request_is_claimed_and_held_against_other_owners_while_its_lease_runs()
+    {
+        Assert.Equal(new CheckpointClaim(ClaimResult.Claimed), await Store.ClaimAsync(_request, "h", _owner, Guid.NewGuid(), Live, Ct));
+
+        var held = await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct);
+
+        Assert.Equal(ClaimResult.Held, held.Result);
+        Assert.InRange(held.LeaseLeft, TimeSpan.FromSeconds(1), Live);
+    }
+
+    [Fact]
+    public async Task A_lapsed_request_is_taken_over_with_what_its_owner_recorded_and_the_old_owner_loses_it()
+    {
+        await Store.ClaimAsync(_request, "h", _owner, Guid.NewGuid(), Live, Ct);
+        var state = new JsonObject { ["sequence"] = 7 };
+        Assert.Empty(await Store.SaveAsync([new StreamCheckpoint(_request, 1, "v1_a", state)], [], _owner, Lapsed, Ct));
+
+        var takeover = await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct);
+
+        Assert.Equal(ClaimResult.Claimed, takeover.Result);
+        Assert.Equal(1, takeover.Previous!.Attempt);
+        Assert.Equal("v1_a", takeover.Previous.InteractionId);
+        Assert.Equal(7, (int)takeover.Previous.State!["sequence"]!);
+        Assert.Equal([_request], await Store.SaveAsync([], [_request], _owner, Live, Ct));
+        Assert.False(await Store.EndingAsync(_request, _owner, [], Ct));
+    }
+
+    [Fact]
+    public async Task A_claim_asked_again_after_its_answer_was_lost_is_still_the_first_claim_whatever_its_lease()
+    {
+        var claimId = Guid.NewGuid();
+        await Store.ClaimAsync(_request, "h", _owner, claimId, Lapsed, Ct); // inserted; the answer never arrived
+
+        var again = await Store.ClaimAsync(_request, "h", _owner, claimId, Live, Ct);
+
+        Assert.Equal(new CheckpointClaim(ClaimResult.Claimed), again); // not held by itself, not a takeover of itself
+        Assert.Equal(ClaimResult.Held, (await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct)).Result);
+    }
+
+    [Fact]
+    public async Task A_takeover_asked_again_after_its_answer_was_lost_still_gets_the_previous_checkpoint()
+    {
+        await Store.ClaimAsync(_request, "h", _owner, Guid.NewGuid(), Lapsed, Ct);
+        var claimId = Guid.NewGuid();
+        await Store.ClaimAsync(_request, "h", _other, claimId, Live, Ct);
+
+        var again = await Store.ClaimAsync(_request, "h", _other, claimId, Live, Ct);
+
+        Assert.Equal(ClaimResult.Claimed, again.Result);
+        Assert.NotNull(again.Previous);
+    }
+
+    [Fact]
+    public async Task Another_body_under_the_same_request_id_is_told_apart_from_every_phase()
+    {
+        await Store.ClaimAsync(_request, "h", _owner, Guid.NewGuid(), Lapsed, Ct);
+
+        Assert.Equal(ClaimResult.DifferentBody, (await Store.ClaimAsync(_request, "other", _other, Guid.NewGuid(), Live, Ct)).Result);
+        await Store.EndingAsync(_request, _owner, [], Ct);
+        Assert.Equal(ClaimResult.DifferentBody, (await Store.ClaimAsync(_request, "other", _other, Guid.NewGuid(), Live, Ct)).Result);
+    }
+
+    [Fact]
+    public async Task An_ending_request_gives_its_recorded_final_events_and_an_ended_one_nothing()
+    {
+        await Store.ClaimAsync(_request, "h", _owner, Guid.NewGuid(), Live, Ct);
+        Assert.True(await Store.EndingAsync(_request, _owner, [new JsonObject { ["type"] = "InteractionCompleted" }], Ct));
+
+        var ending = await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct);
+        Assert.Equal(ClaimResult.Ending, ending.Result);
+        Assert.Equal("InteractionCompleted", (string)ending.Finals!.Single()!["type"]!);
+
+        await Store.EndedAsync([_request], Ct);
+        Assert.Equal(new CheckpointClaim(ClaimResult.Ended), await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct));
+    }
+
+    [Fact]
+    public async Task A_released_request_is_taken_over_at_once()
+    {
+        await Store.ClaimAsync(_request, "h", _owner, Guid.NewGuid(), Live, Ct);
+        await Store.ReleaseAsync(_request, _other, Ct); // not the owner: no effect
+        Assert.Equal(ClaimResult.Held, (await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct)).Result);
+
+        await Store.ReleaseAsync(_request, _owner, Ct);
+        await TickAsync();
+
+        Assert.Equal(ClaimResult.Claimed, (await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct)).Result);
+    }
+
+    [Fact]
+    public async Task Retention_removes_ended_and_abandoned_requests_and_keeps_running_ones()
+    {
+        var ended = Guid.NewGuid();
+        var abandoned = Guid.NewGuid();
+        await Store.ClaimAsync(_request, "h", _owner, Guid.NewGuid(), Live, Ct);
+        await Store.ClaimAsync(ended, "h", _owner, Guid.NewGuid(), Live, Ct);
+        await Store.EndingAsync(ended, _owner, [], Ct);
+        await Store.EndedAsync([ended], Ct);
+        await Store.ClaimAsync(abandoned, "h", _owner, Guid.NewGuid(), Lapsed, Ct);
+        await TickAsync();
+
+        Assert.True(await Store.RemoveOlderThanAsync(TimeSpan.Zero, Ct) >= 2);
+
+        Assert.Equal(new CheckpointClaim(ClaimResult.Claimed), await Store.ClaimAsync(ended, "h", _other, Guid.NewGuid(), Live, Ct));
+        Assert.Equal(new CheckpointClaim(ClaimResult.Claimed), await Store.ClaimAsync(abandoned, "h", _other, Guid.NewGuid(), Live, Ct));
+        Assert.Equal(ClaimResult.Held, (await Store.ClaimAsync(_request, "h", _other, Guid.NewGuid(), Live, Ct)).Result);
+    }
+}
