@@ -10,7 +10,7 @@ namespace Messaging.Worker.Checkpoints;
 /// This replica's side of the checkpoints: it claims requests (waiting while another live owner holds one), keeps the
 /// leases of the requests it runs, records their progress off the stream's path (the latest checkpoint of each stream,
 /// all of them in one write per <see cref="CheckpointOptions.Interval"/>; the first one, which names the interaction, at
-/// once), and records their ends. While the store cannot be reached, claims and ends wait and retry (the message stays
+/// once and on its own), and records their ends. While the store cannot be reached, claims and ends wait and retry (the message stays
 /// unacknowledged, so nothing is lost or run twice) and progress is kept in memory until the next write succeeds.
 /// </summary>
 internal sealed class StreamCheckpoints(
@@ -69,13 +69,33 @@ internal sealed class StreamCheckpoints(
         }
     }
 
-    /// <summary>Records where a stream got to; <paramref name="urgent"/> writes it now (the interaction's id), else with the next interval.</summary>
+    /// <summary>
+    /// Records where a stream got to with the next interval's write; <paramref name="urgent"/> (the checkpoint that names
+    /// the interaction) is written at once, on its own, beside the stream's first publishes: until it is in the store, a
+    /// kill of this replica costs a second interaction.
+    /// </summary>
     public void Offer(StreamCheckpoint checkpoint, bool urgent = false)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (!_running.ContainsKey(checkpoint.RequestId)) return;
-        _pending[checkpoint.RequestId] = checkpoint;
-        if (urgent) Wake();
+        if (urgent) _ = RecordInteractionAsync(checkpoint, clock.GetTimestamp());
+        else _pending[checkpoint.RequestId] = checkpoint;
+    }
+
+    private async Task RecordInteractionAsync(StreamCheckpoint checkpoint, long named)
+    {
+        try
+        {
+            var lost = await store.SaveAsync([checkpoint], [], Owner, _options.Lease, CancellationToken.None);
+            telemetry.CheckpointWrite("interaction");
+            telemetry.CreateWindow(clock.GetElapsedTime(named));
+            if (lost.Count > 0) LostOwnership(checkpoint.RequestId);
+        }
+        catch (Exception ex) when (IsStoreFault(ex, CancellationToken.None))
+        {
+            telemetry.CheckpointError();
+            _pending.TryAdd(checkpoint.RequestId, checkpoint); // the next interval's write tries again, unless a newer checkpoint is waiting
+        }
     }
 
     /// <summary>Records a fresh start of a request (a new attempt) before it calls the API, so a second takeover counts from it.</summary>
@@ -204,11 +224,7 @@ internal sealed class StreamCheckpoints(
             }
             telemetry.CheckpointWrite("progress", batch.Count);
             if (renewals.Count > 0) telemetry.CheckpointWrite("renew", renewals.Count);
-            foreach (var requestId in lost.Where(_running.ContainsKey))
-            {
-                telemetry.OwnershipLost();
-                logger.LogWarning("Request {RequestId} is no longer owned by this replica (its lease lapsed while the store was unreachable)", requestId);
-            }
+            foreach (var requestId in lost) LostOwnership(requestId);
         }
 
         var ended = new List<Guid>();
@@ -224,6 +240,13 @@ internal sealed class StreamCheckpoints(
             foreach (var id in ended) _ended.Enqueue(id);
             throw;
         }
+    }
+
+    private void LostOwnership(Guid requestId)
+    {
+        if (!_running.ContainsKey(requestId)) return; // it ended meanwhile
+        telemetry.OwnershipLost();
+        logger.LogWarning("Request {RequestId} is no longer owned by this replica (its lease lapsed while the store was unreachable)", requestId);
     }
 
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> write, string what, CancellationToken cancellationToken)

@@ -20,6 +20,7 @@ public sealed class WorkerTelemetry : IDisposable
     private readonly Counter<long> _takeovers;
     private readonly Counter<long> _ownershipLost;
     private readonly Histogram<double> _leaseWaits;
+    private readonly Histogram<double> _createWindows;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public WorkerTelemetry(IMeterFactory meterFactory)
@@ -41,6 +42,8 @@ public sealed class WorkerTelemetry : IDisposable
             "Requests another replica took over while this one still ran them (a lease lapsed while the store was unreachable).");
         _leaseWaits = _meter.CreateHistogram<double>("messaging.worker.lease_wait", "s",
             "How long a request waited for another replica's lease to end or lapse before it was claimed.");
+        _createWindows = _meter.CreateHistogram<double>("messaging.worker.create_window", "s",
+            "From the API naming an interaction to its id being recorded: a replica killed in between costs a second interaction.");
     }
 
     /// <summary>Traces one request from the bus message to its final event.</summary>
@@ -84,6 +87,9 @@ public sealed class WorkerTelemetry : IDisposable
 
     /// <summary>Records a wait for another replica's lease.</summary>
     public void LeaseWaited(TimeSpan waited) => _leaseWaits.Record(waited.TotalSeconds);
+
+    /// <summary>An interaction's id was recorded <paramref name="after"/> the API named it.</summary>
+    public void CreateWindow(TimeSpan after) => _createWindows.Record(after.TotalSeconds);
 
     public void Dispose() => _meter.Dispose();
 }
