@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Messaging.Benchmarks;
 
 /// <summary>
-/// CPU time used by this process, a worker process and the broker (beam.smp) over a span of wall time,
+/// CPU time used by this process, a worker process, the broker (beam.smp) and PostgreSQL over a span of wall time,
 /// from /proc: where a phase's cores went, which is what holds a figure back on a 2-core machine.
 /// </summary>
 internal sealed class CpuMeter
@@ -18,6 +18,7 @@ internal sealed class CpuMeter
     private readonly double _workerPauseStart;
     private readonly long _ownStallsStart = StallMeter.Stalls;
     private readonly long _workerStallsStart;
+    private readonly Dictionary<int, double> _postgresStart = PostgresCpu();
 
     private CpuMeter(IEnumerable<(string Name, int Pid)> processes, WorkerProcess? worker)
     {
@@ -42,7 +43,10 @@ internal sealed class CpuMeter
     public string Report()
     {
         var wall = Stopwatch.GetElapsedTime(_wallStart).TotalSeconds;
-        var parts = _pids.Select((pid, i) => string.Create(CultureInfo.InvariantCulture, $"{_names[i]} {(CpuSeconds(pid) - _start[i]) / wall:0.00}"));
+        var parts = _pids.Select((pid, i) => string.Create(CultureInfo.InvariantCulture, $"{_names[i]} {(CpuSeconds(pid) - _start[i]) / wall:0.00}")).ToList();
+        // PostgreSQL is a process per connection: those that came during the span count from zero (those that left, not at all).
+        var postgres = PostgresCpu().Sum(p => p.Value - _postgresStart.GetValueOrDefault(p.Key));
+        if (postgres > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL {postgres / wall:0.00}"));
         // GC pauses stall a process whole: in the benchmark's own process they delay the downstream consumer's receipts.
         var pauses = string.Create(CultureInfo.InvariantCulture,
             $"GC pauses: benchmark {GC.GetTotalPauseDuration().TotalMilliseconds - _ownPauseStart:0} ms");
@@ -51,6 +55,9 @@ internal sealed class CpuMeter
         if (_worker is not null) pauses += string.Create(CultureInfo.InvariantCulture, $", worker {_worker.Stalls - _workerStallsStart}");
         return $"cores used: {string.Join(", ", parts)} (of {Environment.ProcessorCount}); {pauses} over {wall:0.0} s";
     }
+
+    private static Dictionary<int, double> PostgresCpu() =>
+        Process.GetProcessesByName("postgres").ToDictionary(p => p.Id, p => CpuSeconds(p.Id));
 
     private static double CpuSeconds(int pid)
     {

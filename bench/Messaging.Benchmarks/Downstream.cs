@@ -64,6 +64,7 @@ internal sealed class Recorder
     {
         var track = Track(requestId);
         track.Completed = completed;
+        lock (track) track.Finals++;
         track.Done.TrySetResult();
     }
 }
@@ -76,6 +77,8 @@ internal sealed class RequestTrack
     public long Started { get; set; }
     public long FirstStepStarted { get; set; }
     public bool Completed { get; set; }
+    /// <summary>Final events received (a replay of the same one included).</summary>
+    public int Finals { get; set; }
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 

@@ -32,6 +32,9 @@ internal sealed class EmulatorHost : IAsyncDisposable
     /// <summary>Write timestamps (<see cref="Stopwatch"/> ticks) of each stream's deltas, index 0 = sequence 1.</summary>
     public ConcurrentDictionary<string, List<long>> DeltaWrites { get; } = new();
 
+    /// <summary>When each interaction's stream was first resumed (<c>GET …?stream=true&amp;last_event_id=…</c>), in <see cref="Stopwatch"/> ticks.</summary>
+    public ConcurrentDictionary<string, long> Resumes { get; } = new();
+
     public long WriteTime(string interactionId, long sequence)
     {
         if (!DeltaWrites.TryGetValue(interactionId, out var writes)) return 0;
@@ -48,6 +51,11 @@ internal sealed class EmulatorHost : IAsyncDisposable
         EmulatorHost? host = null;
         app.Use(async (context, next) =>
         {
+            if (host is not null && HttpMethods.IsGet(context.Request.Method) && context.Request.Query.ContainsKey("last_event_id")
+                && context.Request.Path.Value is { } path)
+            {
+                host.Resumes.TryAdd(path[(path.LastIndexOf('/') + 1)..], Stopwatch.GetTimestamp());
+            }
             if (host is { Recording: true } && HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Value?.EndsWith("/interactions", StringComparison.Ordinal) == true)
             {
                 var body = context.Features.Get<IHttpResponseBodyFeature>()!;

@@ -9,7 +9,7 @@ namespace Messaging.Benchmarks;
 /// A worker replica in its own process, built exactly as the worker's Program.cs builds it (same calls,
 /// workstation GC as the worker's runtimeconfig), plus a line of statistics on stdout every 250 ms that
 /// only the process itself can see: GC heap, requests handled, streams in flight, deltas published, GC
-/// pause time, stalls, bytes allocated (<see cref="StallMeter"/>).
+/// pause time, stalls, bytes allocated (<see cref="StallMeter"/>); and a line per lease wait and per create window (ms).
 /// Settings come from the environment (<c>Bus__RabbitMqUrl</c>, <c>Worker__…</c>), as for the real worker.
 /// </summary>
 internal static class WorkerMode
@@ -37,6 +37,17 @@ internal static class WorkerMode
                 case "messaging.worker.streams_in_flight": Interlocked.Add(ref inFlight, value); break;
                 case "messaging.worker.step_deltas": Interlocked.Add(ref deltas, value); break;
             }
+        });
+        // Histograms that only this process sees, one line per measurement (rare: one per request at most).
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        {
+            var kind = instrument.Name switch
+            {
+                "messaging.worker.lease_wait" => "LEASEWAIT",
+                "messaging.worker.create_window" => "CREATEWINDOW",
+                _ => null,
+            };
+            if (kind is not null) Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind} {value * 1000:0.000}"));
         });
         listener.Start();
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -11,6 +12,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private readonly List<string> _errors = [];
+    private bool _disposed;
 
     private WorkerProcess(Process process) => _process = process;
 
@@ -28,6 +30,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Bytes the worker has allocated since it started (as of its last stats line).</summary>
     public long AllocatedBytes { get; private set; }
     public int Id => _process.Id;
+
+    /// <summary>How long requests waited for another replica's lease (ms), one per wait.</summary>
+    public ConcurrentQueue<double> LeaseWaits { get; } = new();
+
+    /// <summary>How long after the API named an interaction its id was recorded (ms), one per interaction.</summary>
+    public ConcurrentQueue<double> CreateWindows { get; } = new();
 
     public static async Task<WorkerProcess> StartAsync(IReadOnlyDictionary<string, string> settings)
     {
@@ -79,6 +87,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
             _ready.TrySetResult();
             return;
         }
+        if (line.StartsWith("LEASEWAIT ", StringComparison.Ordinal) || line.StartsWith("CREATEWINDOW ", StringComparison.Ordinal))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            var value = double.Parse(line.AsSpan(space + 1), CultureInfo.InvariantCulture);
+            (line[0] == 'L' ? LeaseWaits : CreateWindows).Enqueue(value);
+            return;
+        }
         if (!line.StartsWith("STATS ", StringComparison.Ordinal))
         {
             OnError(line);
@@ -92,6 +107,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
         GcPauseMilliseconds = double.Parse(parts[6], CultureInfo.InvariantCulture);
         Stalls = long.Parse(parts[7], CultureInfo.InvariantCulture);
         AllocatedBytes = long.Parse(parts[8], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>SIGKILL: the replica dies mid-work, as in a crash.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill();
+        _process.WaitForExit();
     }
 
     /// <summary>Resident set size and thread count of the process, from /proc.</summary>
@@ -111,6 +133,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.StandardInput.Close();

@@ -9,11 +9,13 @@ internal sealed class CheckpointOptions
     public const string SectionName = "Checkpoints";
 
     /// <summary>
-    /// How long a replica owns a request without renewing (default 10 s; renewed every third of it while the stream runs).
-    /// A request whose owner died is taken over when its redelivery finds the lease lapsed: this is the longest wait.
+    /// How long a replica owns a request without renewing (default 5 s; renewed with every progress write, and every
+    /// third of it while a stream is quiet). A request whose owner died is taken over when its redelivery finds the lease
+    /// lapsed: a killed replica's streams pause about this long. Shorter resumes sooner; longer rides out longer pauses of
+    /// an owner that still lives (GC, an unreachable database) before a duplicate delivery may take its request.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How often a stream's progress is recorded (default 250 ms): a takeover repeats at most about this much of the

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Messaging.Worker.Checkpoints;
 /// This replica's side of the checkpoints: it claims requests (waiting while another live owner holds one), keeps the
 /// leases of the requests it runs, records their progress off the stream's path (the latest checkpoint of each stream,
 /// all of them in one write per <see cref="CheckpointOptions.Interval"/>; the first one, which names the interaction, at
-/// once and on its own), and records their ends. While the store cannot be reached, claims and ends wait and retry (the message stays
+/// once, grouped only with others that came meanwhile), and records their ends. While the store cannot be reached, claims and ends wait and retry (the message stays
 /// unacknowledged, so nothing is lost or run twice) and progress is kept in memory until the next write succeeds.
 /// </summary>
 internal sealed class StreamCheckpoints(
@@ -24,6 +25,8 @@ internal sealed class StreamCheckpoints(
     private readonly ConcurrentDictionary<Guid, byte> _running = new();
     private readonly ConcurrentQueue<Guid> _ended = new();
     private readonly SemaphoreSlim _urgent = new(0, 1);
+    private readonly Channel<(StreamCheckpoint Checkpoint, long Named)> _named =
+        Channel.CreateUnbounded<(StreamCheckpoint, long)>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>This process's owner id in the store (a new one each start).</summary>
     public Guid Owner { get; } = Guid.NewGuid();
@@ -71,30 +74,47 @@ internal sealed class StreamCheckpoints(
 
     /// <summary>
     /// Records where a stream got to with the next interval's write; <paramref name="urgent"/> (the checkpoint that names
-    /// the interaction) is written at once, on its own, beside the stream's first publishes: until it is in the store, a
+    /// the interaction) is written at once (with any that came meanwhile), beside the stream's first publishes: until it is in the store, a
     /// kill of this replica costs a second interaction.
     /// </summary>
     public void Offer(StreamCheckpoint checkpoint, bool urgent = false)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (!_running.ContainsKey(checkpoint.RequestId)) return;
-        if (urgent) _ = RecordInteractionAsync(checkpoint, clock.GetTimestamp());
+        if (urgent) _named.Writer.TryWrite((checkpoint, clock.GetTimestamp()));
         else _pending[checkpoint.RequestId] = checkpoint;
     }
 
-    private async Task RecordInteractionAsync(StreamCheckpoint checkpoint, long named)
+    /// <summary>
+    /// Writes the checkpoints that name interactions as they come: one statement when idle, and under load every one that
+    /// arrived while the previous statement ran in the next (group commit), so the window stays one round trip plus a wait.
+    /// </summary>
+    private async Task RecordInteractionsAsync(CancellationToken stoppingToken)
     {
+        var batch = new Dictionary<Guid, (StreamCheckpoint Checkpoint, long Named)>();
         try
         {
-            var lost = await store.SaveAsync([checkpoint], [], Owner, _options.Lease, CancellationToken.None);
-            telemetry.CheckpointWrite("interaction");
-            telemetry.CreateWindow(clock.GetElapsedTime(named));
-            if (lost.Count > 0) LostOwnership(checkpoint.RequestId);
+            while (await _named.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (_named.Reader.TryRead(out var item)) batch[item.Checkpoint.RequestId] = item;
+                try
+                {
+                    var lost = await store.SaveAsync(batch.Values.Select(b => b.Checkpoint).ToList(), [], Owner, _options.Lease, stoppingToken);
+                    telemetry.CheckpointWrite("interaction", batch.Count);
+                    foreach (var (_, named) in batch.Values) telemetry.CreateWindow(clock.GetElapsedTime(named));
+                    foreach (var requestId in lost) LostOwnership(requestId);
+                }
+                catch (Exception ex) when (IsStoreFault(ex, stoppingToken))
+                {
+                    telemetry.CheckpointError();
+                    // The next interval's write tries again, unless a newer checkpoint of the stream is waiting.
+                    foreach (var (checkpoint, _) in batch.Values) _pending.TryAdd(checkpoint.RequestId, checkpoint);
+                }
+            }
         }
-        catch (Exception ex) when (IsStoreFault(ex, CancellationToken.None))
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            telemetry.CheckpointError();
-            _pending.TryAdd(checkpoint.RequestId, checkpoint); // the next interval's write tries again, unless a newer checkpoint is waiting
         }
     }
 
@@ -163,6 +183,13 @@ internal sealed class StreamCheckpoints(
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var naming = RecordInteractionsAsync(stoppingToken);
+        await WriteProgressAsync(stoppingToken);
+        await naming;
+    }
+
+    private async Task WriteProgressAsync(CancellationToken stoppingToken)
     {
         var lastRenew = clock.GetTimestamp();
         long? lastSweep = null;
