@@ -82,6 +82,8 @@ internal sealed class StreamInteractionHandler(
         using var activity = WorkerTelemetry.ActivitySource.StartActivity("StreamInteraction");
         activity?.SetTag("messaging.request_id", command.RequestId);
         activity?.SetTag("gen_ai.request.model", body.Model ?? body.Agent);
+        // In flight before the claim: a cancel that comes while the request waits for a dead replica's lease is kept.
+        using var entry = inFlight.Start(ids.RequestId, ids.ConversationId, ids.TurnId, body.Background == true, cancellationToken);
         var claim = await checkpoints.ClaimAsync(ids.RequestId, RequestBodyHash.Of(command.Request), cancellationToken);
         switch (claim.Result)
         {
@@ -107,7 +109,6 @@ internal sealed class StreamInteractionHandler(
         try
         {
             var relay = await StartAsync(ids, body, claim.Previous, cancellationToken);
-            using var entry = inFlight.Start(ids.RequestId, ids.ConversationId, ids.TurnId, body.Background == true, cancellationToken);
             telemetry.StreamsInFlight(1);
             try
             {
@@ -218,6 +219,9 @@ internal sealed class StreamInteractionHandler(
     private async Task ResumeAsync(InteractionRelay relay, InFlightInteraction entry)
     {
         entry.Created(relay.InteractionId);
+        // A cancel that came while it waited to be claimed: a foreground stream's token has fired already; a background run
+        // is cancelled at the API, and its stream then ends cancelled.
+        if (entry.CancelRequested && entry.IsBackground && !relay.HopCompleted) await TryCancelAtApiAsync(relay.InteractionId);
         if (relay.HopCompleted) return;
         await relay.RelayAllAsync(client.ResumeStreamAsync(relay.InteractionId, relay.LastEventId, entry.Token), _ => !relay.HopCompleted, entry.Token);
     }

@@ -83,9 +83,12 @@ internal sealed class FaultRig : IAsyncDisposable
         ["Worker:MaxConcurrentStreams"] = "64",
     };
 
-    public async Task<WorkerProcess> StartWorkerAsync(CancellationToken cancellationToken)
+    /// <param name="overrides">Settings of this replica that differ from the rig's (e.g. a longer lease).</param>
+    public async Task<WorkerProcess> StartWorkerAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var worker = await WorkerProcess.StartAsync(Settings(), cancellationToken);
+        var settings = Settings();
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+        var worker = await WorkerProcess.StartAsync(settings, cancellationToken);
         lock (_workers) _workers.Add(worker);
         return worker;
     }
@@ -113,6 +116,8 @@ internal sealed class FaultRig : IAsyncDisposable
                 ["test_request"] = requestId.ToString(),
             },
         });
+
+    public Task CancelAsync(Guid requestId) => _bus!.Bus.Publish(new CancelInteraction { RequestId = requestId });
 
     public Task PublishAsync(Guid requestId, JsonElement request, Guid? messageId = null) =>
         _bus!.Bus.Publish(new InteractionRequested { RequestId = requestId, Request = request },
