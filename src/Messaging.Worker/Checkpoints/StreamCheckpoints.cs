@@ -132,6 +132,8 @@ internal sealed class StreamCheckpoints(
     public Task<bool> EndingAsync(Guid requestId, JsonArray finals, CancellationToken cancellationToken) =>
         RetryAsync(async token =>
         {
+            // No more progress or renewals: once it is ending, they would find it no longer running and count it as lost.
+            _running.TryRemove(requestId, out _);
             _pending.TryRemove(requestId, out _);
             var owned = await store.EndingAsync(requestId, Owner, finals, token);
             telemetry.CheckpointWrite("ending");
