@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Messaging.Contracts;
 
 namespace Messaging.Benchmarks;
@@ -75,15 +74,7 @@ internal sealed partial class Suite
             {
                 if (_emulator.Resumes.TryGetValue(interaction, out var resumed) && now > resumed) firstResumed.TryAdd(interaction, now);
             };
-            var request = JsonSerializer.SerializeToElement(new Dictionary<string, object>
-            {
-                ["model"] = "gemini-3.5-flash", ["input"] = "Tell me about rivers",
-                ["labels"] = new Dictionary<string, string>
-                {
-                    ["emulator_chunks"] = TakeoverChunks.ToString(CultureInfo.InvariantCulture),
-                    ["emulator_chunk_delay_ms"] = TakeoverChunkDelayMs.ToString(CultureInfo.InvariantCulture),
-                },
-            });
+            var request = Request(TakeoverChunks, TakeoverChunkDelayMs, "Tell me about rivers");
             ids = Enumerable.Range(0, streams).Select(_ => Guid.NewGuid()).ToList();
             foreach (var id in ids)
             {
