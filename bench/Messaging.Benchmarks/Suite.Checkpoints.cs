@@ -35,8 +35,9 @@ internal sealed partial class Suite
         var seconds = clock.Elapsed.TotalSeconds;
         await Task.Delay(500); // the worker's connections closed: its statistics are in
         var after = await _database.CountersAsync();
+        var requests = _options.ThroughputStreams + _options.ThroughputWarmUpStreams;
         _notes.Add(string.Create(CultureInfo.InvariantCulture,
-            $"checkpoints in PostgreSQL, throughput run ({_options.ThroughputStreams} requests, {seconds:0.0} s with the worker's start and stop): {after.Transactions - before.Transactions} database transactions ({(after.Transactions - before.Transactions) / (double)_options.ThroughputStreams:0.0} per request, {(after.Transactions - before.Transactions) / seconds:0} per second), {after.Rows - before.Rows} checkpoint rows written"));
+            $"checkpoints in PostgreSQL, throughput run ({requests} requests with the warm-up, {seconds:0.0} s with the worker's start and stop): {after.Transactions - before.Transactions} database transactions ({(after.Transactions - before.Transactions) / (double)requests:0.0} per request, {(after.Transactions - before.Transactions) / seconds:0} per second), {after.Rows - before.Rows} checkpoint rows written"));
 
         _ttfdOverheadP50 ??= await MemoryStoreTimeToFirstDeltaAsync();
         double overhead;

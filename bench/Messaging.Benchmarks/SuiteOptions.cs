@@ -20,6 +20,8 @@ internal sealed record SuiteOptions
     public int RawMessages => Quick ? 8_000 : 60_000;
     public int ThroughputStreams => Quick ? 40 : 200;
     public int ThroughputChunks => Quick ? 40 : 150;
+    /// <summary>Streams run through a fresh worker before a throughput run is measured.</summary>
+    public int ThroughputWarmUpStreams => ThroughputStreams / 5;
     public int LatencyStreams { get; init; } = 100;
     public int LatencyChunkDelayMs { get; init; } = 50;
     /// <summary>The latency run's downstream consumer: 1 = ordered delivery (the default), more = concurrent.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Messaging.Worker.Checkpoints;
 
 /// <summary>
@@ -9,12 +7,13 @@ namespace Messaging.Worker.Checkpoints;
 internal interface IStreamCheckpointStore
 {
     /// <summary>
-    /// Takes the request for <paramref name="owner"/> when it is new, or running with a lapsed lease (a takeover); otherwise
-    /// says who holds it or how it ended. <paramref name="claimId"/> names this one claim (one delivery): asked again with it,
-    /// after an answer that was lost on the way, the store answers as it did the first time, instead of seeing a request
-    /// held by someone else (or a lapsed one to take over from itself).
+    /// Takes each request for <paramref name="owner"/> when it is new, or running with a lapsed lease (a takeover); otherwise
+    /// says who holds it or how it ended. One answer per claim, in order; the same request may be claimed twice in one call
+    /// (two deliveries of it), then the claims are decided one after the other. A claim's <see cref="CheckpointClaimRequest.ClaimId"/>
+    /// names that one claim (one delivery): asked again with it, after an answer that was lost on the way, the store answers
+    /// as it did the first time, instead of seeing a request held by someone else (or a lapsed one to take over from itself).
     /// </summary>
-    Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, Guid claimId, TimeSpan lease, CancellationToken cancellationToken);
+    Task<IReadOnlyList<CheckpointClaim>> ClaimAsync(IReadOnlyList<CheckpointClaimRequest> claims, Guid owner, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records progress of requests <paramref name="owner"/> still owns and renews their leases (and those of
@@ -23,8 +22,8 @@ internal interface IStreamCheckpointStore
     Task<IReadOnlyCollection<Guid>> SaveAsync(IReadOnlyCollection<StreamCheckpoint> checkpoints, IReadOnlyCollection<Guid> renew, Guid owner,
         TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Records the request's final events before they are published; false when <paramref name="owner"/> no longer owns it.</summary>
-    Task<bool> EndingAsync(Guid requestId, Guid owner, JsonArray finals, CancellationToken cancellationToken);
+    /// <summary>Records requests' final events before they are published; returns the requests <paramref name="owner"/> no longer owns (nothing recorded for them).</summary>
+    Task<IReadOnlyCollection<Guid>> EndingAsync(IReadOnlyList<RequestFinals> endings, Guid owner, CancellationToken cancellationToken);
 
     /// <summary>Marks requests whose final events the broker confirmed.</summary>
     Task EndedAsync(IReadOnlyCollection<Guid> requestIds, CancellationToken cancellationToken);

@@ -11,30 +11,37 @@ internal sealed class InMemoryStreamCheckpointStore(TimeProvider clock) : IStrea
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Row> _rows = [];
 
-    public Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, Guid claimId, TimeSpan lease, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CheckpointClaim>> ClaimAsync(IReadOnlyList<CheckpointClaimRequest> claims, Guid owner, TimeSpan lease,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(claims);
         var now = clock.GetUtcNow();
         lock (_gate)
         {
-            if (!_rows.TryGetValue(requestId, out var row))
-            {
-                _rows[requestId] = new Row { BodyHash = bodyHash, Owner = owner, ClaimId = claimId, LeaseUntil = now + lease, Touched = now };
-                return Task.FromResult(new CheckpointClaim(ClaimResult.Claimed));
-            }
-            if (row.BodyHash != bodyHash) return Task.FromResult(new CheckpointClaim(ClaimResult.DifferentBody));
-            if (row.Phase == Phase.Ended) return Task.FromResult(new CheckpointClaim(ClaimResult.Ended));
-            if (row.Phase == Phase.Ending) return Task.FromResult(new CheckpointClaim(ClaimResult.Ending, Finals: (JsonArray)row.Finals!.DeepClone()));
-            var again = row.ClaimId == claimId;
-            if (!again && row.LeaseUntil > now) return Task.FromResult(new CheckpointClaim(ClaimResult.Held, LeaseLeft: row.LeaseUntil - now));
-            if (!again) row.Takeovers++;
-            row.Owner = owner;
-            row.ClaimId = claimId;
-            row.LeaseUntil = now + lease;
-            row.Touched = now;
-            return Task.FromResult(row.Takeovers == 0
-                ? new CheckpointClaim(ClaimResult.Claimed)
-                : new CheckpointClaim(ClaimResult.Claimed, new StreamCheckpoint(requestId, row.Attempt, row.InteractionId, row.State?.DeepClone().AsObject())));
+            return Task.FromResult<IReadOnlyList<CheckpointClaim>>(claims.Select(c => Claim(c, owner, lease, now)).ToList());
         }
+    }
+
+    private CheckpointClaim Claim(CheckpointClaimRequest claim, Guid owner, TimeSpan lease, DateTimeOffset now)
+    {
+        if (!_rows.TryGetValue(claim.RequestId, out var row))
+        {
+            _rows[claim.RequestId] = new Row { BodyHash = claim.BodyHash, Owner = owner, ClaimId = claim.ClaimId, LeaseUntil = now + lease, Touched = now };
+            return new CheckpointClaim(ClaimResult.Claimed);
+        }
+        if (row.BodyHash != claim.BodyHash) return new CheckpointClaim(ClaimResult.DifferentBody);
+        if (row.Phase == Phase.Ended) return new CheckpointClaim(ClaimResult.Ended);
+        if (row.Phase == Phase.Ending) return new CheckpointClaim(ClaimResult.Ending, Finals: (JsonArray)row.Finals!.DeepClone());
+        var again = row.ClaimId == claim.ClaimId;
+        if (!again && row.LeaseUntil > now) return new CheckpointClaim(ClaimResult.Held, LeaseLeft: row.LeaseUntil - now);
+        if (!again) row.Takeovers++;
+        row.Owner = owner;
+        row.ClaimId = claim.ClaimId;
+        row.LeaseUntil = now + lease;
+        row.Touched = now;
+        return row.Takeovers == 0
+            ? new CheckpointClaim(ClaimResult.Claimed)
+            : new CheckpointClaim(ClaimResult.Claimed, new StreamCheckpoint(claim.RequestId, row.Attempt, row.InteractionId, row.State?.DeepClone().AsObject()));
     }
 
     public Task<IReadOnlyCollection<Guid>> SaveAsync(IReadOnlyCollection<StreamCheckpoint> checkpoints, IReadOnlyCollection<Guid> renew,
@@ -66,17 +73,26 @@ internal sealed class InMemoryStreamCheckpointStore(TimeProvider clock) : IStrea
         return Task.FromResult<IReadOnlyCollection<Guid>>(lost);
     }
 
-    public Task<bool> EndingAsync(Guid requestId, Guid owner, JsonArray finals, CancellationToken cancellationToken)
+    public Task<IReadOnlyCollection<Guid>> EndingAsync(IReadOnlyList<RequestFinals> endings, Guid owner, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(endings);
+        var notOwned = new List<Guid>();
         lock (_gate)
         {
-            if (!_rows.TryGetValue(requestId, out var row) || row.Owner != owner || row.Phase != Phase.Running) return Task.FromResult(false);
-            row.Phase = Phase.Ending;
-            row.Finals = (JsonArray)finals.DeepClone();
-            row.State = null;
-            row.Touched = clock.GetUtcNow();
-            return Task.FromResult(true);
+            foreach (var (requestId, finals) in endings)
+            {
+                if (!Owns(requestId, owner, out var row))
+                {
+                    notOwned.Add(requestId);
+                    continue;
+                }
+                row.Phase = Phase.Ending;
+                row.Finals = (JsonArray)finals.DeepClone();
+                row.State = null;
+                row.Touched = clock.GetUtcNow();
+            }
         }
+        return Task.FromResult<IReadOnlyCollection<Guid>>(notOwned);
     }
 
     public Task EndedAsync(IReadOnlyCollection<Guid> requestIds, CancellationToken cancellationToken)

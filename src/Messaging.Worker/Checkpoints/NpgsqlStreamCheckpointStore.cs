@@ -10,8 +10,9 @@ namespace Messaging.Worker.Checkpoints;
 /// <summary>
 /// Checkpoints in PostgreSQL (the saga store's database, table <see cref="CheckpointOptions.TableName"/>, created on first
 /// use): what lets a replica resume another one's stream. Leases are counted on the database's clock (<c>now()</c>), so
-/// replicas' clocks never disagree about who owns a request. A new request costs one insert; progress of every stream
-/// of a replica is one statement per interval; the end is one update before the acknowledgement and one after.
+/// replicas' clocks never disagree about who owns a request. Claims, ends and the writes that name interactions are
+/// group-committed by <see cref="StreamCheckpoints"/>: a statement carries every request that came while the last one ran;
+/// progress of every stream of a replica is one statement per interval.
 /// </summary>
 internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsyncDisposable
 {
@@ -45,50 +46,87 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
             """);
     }
 
-    public async Task<CheckpointClaim> ClaimAsync(Guid requestId, string bodyHash, Guid owner, Guid claimId, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<CheckpointClaim>> ClaimAsync(IReadOnlyList<CheckpointClaimRequest> claims, Guid owner, TimeSpan lease,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(claims);
         await EnsureSchemaAsync(cancellationToken);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var answers = new CheckpointClaim[claims.Count];
+        // ON CONFLICT touches a row once per statement: a second claim of the same request goes in the next round.
+        var todo = Enumerable.Range(0, claims.Count).ToList();
+        while (todo.Count > 0)
+        {
+            var seen = new HashSet<Guid>();
+            var round = new List<int>();
+            var later = new List<int>();
+            foreach (var i in todo) (seen.Add(claims[i].RequestId) ? round : later).Add(i);
+            var results = await ClaimDistinctAsync(round.Select(i => claims[i]).ToList(), owner, lease, cancellationToken);
+            for (var k = 0; k < round.Count; k++) answers[round[k]] = results[claims[round[k]].RequestId];
+            todo = later;
+        }
+        return answers;
+    }
+
+    private async Task<Dictionary<Guid, CheckpointClaim>> ClaimDistinctAsync(IReadOnlyList<CheckpointClaimRequest> claims, Guid owner, TimeSpan lease,
+        CancellationToken cancellationToken)
+    {
+        // In the requests' order, so two replicas claiming overlapping batches lock rows in the same order (no deadlock).
+        var sorted = claims.OrderBy(c => c.RequestId).ToList();
+        var ids = sorted.Select(c => c.RequestId).ToArray();
+        await using var batch = _dataSource.CreateBatch();
         // The same claim asked again (its first answer lost) takes the row back whatever its lease; takeovers still 0
         // then means this claim inserted it.
-        await using (var claim = new NpgsqlCommand($"""
+        var claim = new NpgsqlBatchCommand($"""
             INSERT INTO {_table} AS t (request_id, body_hash, owner, claim_id, lease_until, phase)
-            VALUES ($1, $2, $3, $5, now() + $4, 'running')
+            SELECT c.request_id, c.body_hash, $4, c.claim_id, now() + $5, 'running'
+            FROM unnest($1::uuid[], $2::text[], $3::uuid[]) WITH ORDINALITY AS c(request_id, body_hash, claim_id, n) ORDER BY c.n
             ON CONFLICT (request_id) DO UPDATE SET owner = EXCLUDED.owner, claim_id = EXCLUDED.claim_id, lease_until = EXCLUDED.lease_until,
                 takeovers = CASE WHEN t.claim_id = EXCLUDED.claim_id THEN t.takeovers ELSE t.takeovers + 1 END, updated_at = now()
               WHERE t.phase = 'running' AND t.body_hash = EXCLUDED.body_hash
                 AND (t.claim_id = EXCLUDED.claim_id OR t.lease_until < now())
-            RETURNING (xmax = 0 OR takeovers = 0), attempt, interaction_id, state::text
-            """, connection))
-        {
-            claim.Parameters.Add(new NpgsqlParameter { Value = requestId, NpgsqlDbType = NpgsqlDbType.Uuid });
-            claim.Parameters.Add(new NpgsqlParameter { Value = bodyHash, NpgsqlDbType = NpgsqlDbType.Text });
-            claim.Parameters.Add(new NpgsqlParameter { Value = owner, NpgsqlDbType = NpgsqlDbType.Uuid });
-            claim.Parameters.Add(new NpgsqlParameter { Value = lease, NpgsqlDbType = NpgsqlDbType.Interval });
-            claim.Parameters.Add(new NpgsqlParameter { Value = claimId, NpgsqlDbType = NpgsqlDbType.Uuid });
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                if (reader.GetBoolean(0)) return new CheckpointClaim(ClaimResult.Claimed);
-                return new CheckpointClaim(ClaimResult.Claimed, new StreamCheckpoint(requestId, reader.GetInt32(1),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
-                    reader.IsDBNull(3) ? null : InteractionsJson.ParseObject(reader.GetString(3))));
-            }
-        }
+            RETURNING request_id, (xmax = 0 OR takeovers = 0), attempt, interaction_id, state::text
+            """);
+        claim.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        claim.Parameters.Add(new NpgsqlParameter { Value = sorted.Select(c => c.BodyHash).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        claim.Parameters.Add(new NpgsqlParameter { Value = sorted.Select(c => c.ClaimId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        claim.Parameters.Add(new NpgsqlParameter { Value = owner, NpgsqlDbType = NpgsqlDbType.Uuid });
+        claim.Parameters.Add(new NpgsqlParameter { Value = lease, NpgsqlDbType = NpgsqlDbType.Interval });
+        batch.BatchCommands.Add(claim);
+        // Then how the others stand (the same transaction: it sees the claims just made, which are skipped).
+        var read = new NpgsqlBatchCommand($"""
+            SELECT request_id, body_hash, phase, finals::text, lease_until - now() FROM {_table} WHERE request_id = ANY($1)
+            """);
+        read.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        batch.BatchCommands.Add(read);
 
-        await using var read = new NpgsqlCommand($"""
-            SELECT body_hash, phase, finals::text, lease_until - now() FROM {_table} WHERE request_id = $1
-            """, connection);
-        read.Parameters.Add(new NpgsqlParameter { Value = requestId, NpgsqlDbType = NpgsqlDbType.Uuid });
-        await using var row = await read.ExecuteReaderAsync(cancellationToken);
-        if (!await row.ReadAsync(cancellationToken)) return new CheckpointClaim(ClaimResult.Held); // removed in between: ask again
-        if (row.GetString(0) != bodyHash) return new CheckpointClaim(ClaimResult.DifferentBody);
-        return row.GetString(1) switch
+        var answers = new Dictionary<Guid, CheckpointClaim>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            "ended" => new CheckpointClaim(ClaimResult.Ended),
-            "ending" => new CheckpointClaim(ClaimResult.Ending, Finals: JsonNode.Parse(row.GetString(2))!.AsArray()),
-            _ => new CheckpointClaim(ClaimResult.Held, LeaseLeft: row.GetTimeSpan(3)),
-        };
+            var requestId = reader.GetGuid(0);
+            answers[requestId] = reader.GetBoolean(1)
+                ? new CheckpointClaim(ClaimResult.Claimed)
+                : new CheckpointClaim(ClaimResult.Claimed, new StreamCheckpoint(requestId, reader.GetInt32(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.IsDBNull(4) ? null : InteractionsJson.ParseObject(reader.GetString(4))));
+        }
+        await reader.NextResultAsync(cancellationToken);
+        var hashes = sorted.ToDictionary(c => c.RequestId, c => c.BodyHash);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var requestId = reader.GetGuid(0);
+            if (answers.ContainsKey(requestId)) continue;
+            answers[requestId] = reader.GetString(1) != hashes[requestId]
+                ? new CheckpointClaim(ClaimResult.DifferentBody)
+                : reader.GetString(2) switch
+                {
+                    "ended" => new CheckpointClaim(ClaimResult.Ended),
+                    "ending" => new CheckpointClaim(ClaimResult.Ending, Finals: JsonNode.Parse(reader.GetString(3))!.AsArray()),
+                    _ => new CheckpointClaim(ClaimResult.Held, LeaseLeft: reader.GetTimeSpan(4)),
+                };
+        }
+        foreach (var id in ids) answers.TryAdd(id, new CheckpointClaim(ClaimResult.Held)); // removed in between: ask again
+        return answers;
     }
 
     public async Task<IReadOnlyCollection<Guid>> SaveAsync(IReadOnlyCollection<StreamCheckpoint> checkpoints, IReadOnlyCollection<Guid> renew,
@@ -138,18 +176,29 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
         return ids.Where(id => !kept.Contains(id)).Distinct().ToList();
     }
 
-    public async Task<bool> EndingAsync(Guid requestId, Guid owner, JsonArray finals, CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<Guid>> EndingAsync(IReadOnlyList<RequestFinals> endings, Guid owner, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(finals);
+        ArgumentNullException.ThrowIfNull(endings);
         await EnsureSchemaAsync(cancellationToken);
+        var sorted = endings.OrderBy(e => e.RequestId).ToList();
         await using var command = _dataSource.CreateCommand($"""
-            UPDATE {_table} SET phase = 'ending', finals = $3::json, state = NULL, updated_at = now()
-            WHERE request_id = $1 AND owner = $2 AND phase = 'running'
+            UPDATE {_table} AS t SET phase = 'ending', finals = e.finals::json, state = NULL, updated_at = now()
+            FROM unnest($2::uuid[], $3::text[]) AS e(request_id, finals)
+            WHERE t.request_id = e.request_id AND t.owner = $1 AND t.phase = 'running'
+            RETURNING t.request_id
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = requestId, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = owner, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = InteractionsJson.Serialize(finals), NpgsqlDbType = NpgsqlDbType.Text });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        command.Parameters.Add(new NpgsqlParameter { Value = sorted.Select(e => e.RequestId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = sorted.Select(e => InteractionsJson.Serialize(e.Finals)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+        });
+        var recorded = new HashSet<Guid>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) recorded.Add(reader.GetGuid(0));
+        }
+        return sorted.Select(e => e.RequestId).Where(id => !recorded.Contains(id)).Distinct().ToList();
     }
 
     public async Task EndedAsync(IReadOnlyCollection<Guid> requestIds, CancellationToken cancellationToken)

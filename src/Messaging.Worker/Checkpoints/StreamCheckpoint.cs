@@ -30,3 +30,12 @@ internal enum ClaimResult
 /// <param name="Finals">For <see cref="ClaimResult.Ending"/>: the recorded final events.</param>
 /// <param name="LeaseLeft">For <see cref="ClaimResult.Held"/>: how long the other owner's lease still runs.</param>
 internal sealed record CheckpointClaim(ClaimResult Result, StreamCheckpoint? Previous = null, JsonArray? Finals = null, TimeSpan LeaseLeft = default);
+
+/// <summary>One delivery's claim of a request.</summary>
+/// <param name="RequestId">The request.</param>
+/// <param name="BodyHash">The request body's hash: a requestId reused with another body is refused.</param>
+/// <param name="ClaimId">Names this claim, so asking again after a lost answer gets the first answer.</param>
+internal sealed record CheckpointClaimRequest(Guid RequestId, string BodyHash, Guid ClaimId);
+
+/// <summary>A request's final events, recorded before they are published.</summary>
+internal sealed record RequestFinals(Guid RequestId, JsonArray Finals);

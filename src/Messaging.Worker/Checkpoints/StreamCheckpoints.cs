@@ -11,22 +11,52 @@ namespace Messaging.Worker.Checkpoints;
 /// This replica's side of the checkpoints: it claims requests (waiting while another live owner holds one), keeps the
 /// leases of the requests it runs, records their progress off the stream's path (the latest checkpoint of each stream,
 /// all of them in one write per <see cref="CheckpointOptions.Interval"/>; the first one, which names the interaction, at
-/// once, grouped only with others that came meanwhile), and records their ends. While the store cannot be reached, claims and ends wait and retry (the message stays
-/// unacknowledged, so nothing is lost or run twice) and progress is kept in memory until the next write succeeds.
+/// once), and records their ends. Claims, ends and the interactions' names are group-committed: one statement when
+/// idle, and under load one for all that came while the previous one ran. While the store cannot be reached, claims
+/// and ends wait and retry (the message stays unacknowledged, so nothing is lost or run twice) and progress is kept in
+/// memory until the next write succeeds.
 /// </summary>
-internal sealed class StreamCheckpoints(
-    IStreamCheckpointStore store, IOptions<CheckpointOptions> options, WorkerTelemetry telemetry, TimeProvider clock,
-    ILogger<StreamCheckpoints> logger) : BackgroundService
+internal sealed class StreamCheckpoints : BackgroundService
 {
     private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
-    private readonly CheckpointOptions _options = options.Value;
+    private readonly IStreamCheckpointStore _store;
+    private readonly WorkerTelemetry _telemetry;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<StreamCheckpoints> _logger;
+    private readonly CheckpointOptions _options;
     private readonly ConcurrentDictionary<Guid, StreamCheckpoint> _pending = new();
     private readonly ConcurrentDictionary<Guid, byte> _running = new();
     private readonly ConcurrentQueue<Guid> _ended = new();
     private readonly SemaphoreSlim _urgent = new(0, 1);
     private readonly Channel<(StreamCheckpoint Checkpoint, long Named)> _named =
         Channel.CreateUnbounded<(StreamCheckpoint, long)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly GroupCommit<CheckpointClaimRequest, CheckpointClaim> _claims;
+    private readonly GroupCommit<RequestFinals, bool> _endings;
+
+    public StreamCheckpoints(IStreamCheckpointStore store, IOptions<CheckpointOptions> options, WorkerTelemetry telemetry, TimeProvider clock,
+        ILogger<StreamCheckpoints> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _telemetry = telemetry;
+        _clock = clock;
+        _logger = logger;
+        _options = options.Value;
+        // A burst of requests claims (and ends) in a few statements over one connection, not one round trip each.
+        _claims = new GroupCommit<CheckpointClaimRequest, CheckpointClaim>(async claims =>
+        {
+            var answers = await _store.ClaimAsync(claims, Owner, _options.Lease, CancellationToken.None);
+            _telemetry.CheckpointWrite("claim", claims.Count);
+            return answers;
+        });
+        _endings = new GroupCommit<RequestFinals, bool>(async endings =>
+        {
+            var notOwned = await _store.EndingAsync(endings, Owner, CancellationToken.None);
+            _telemetry.CheckpointWrite("ending", endings.Count);
+            return endings.Select(e => !notOwned.Contains(e.RequestId)).ToList();
+        });
+    }
 
     /// <summary>This process's owner id in the store (a new one each start).</summary>
     public Guid Owner { get; } = Guid.NewGuid();
@@ -45,8 +75,7 @@ internal sealed class StreamCheckpoints(
             CheckpointClaim claim;
             try
             {
-                claim = await store.ClaimAsync(requestId, bodyHash, Owner, claimId, _options.Lease, cancellationToken);
-                telemetry.CheckpointWrite("claim");
+                claim = await _claims.SubmitAsync(new CheckpointClaimRequest(requestId, bodyHash, claimId), cancellationToken);
                 failures = 0;
             }
             catch (Exception ex) when (IsStoreFault(ex, cancellationToken))
@@ -56,19 +85,19 @@ internal sealed class StreamCheckpoints(
             }
             if (claim.Result != ClaimResult.Held)
             {
-                if (waitingSince is { } start) telemetry.LeaseWaited(Stopwatch.GetElapsedTime(start));
+                if (waitingSince is { } start) _telemetry.LeaseWaited(Stopwatch.GetElapsedTime(start));
                 if (claim.Result == ClaimResult.Claimed) _running[requestId] = 0;
                 return claim;
             }
             if (waitingSince is null)
             {
                 waitingSince = Stopwatch.GetTimestamp();
-                logger.LogInformation("Request {RequestId} is owned by another replica for {LeaseLeft}; waiting for it to end or lapse",
+                _logger.LogInformation("Request {RequestId} is owned by another replica for {LeaseLeft}; waiting for it to end or lapse",
                     requestId, claim.LeaseLeft);
             }
             var quarter = _options.Lease / 4;
             var wait = claim.LeaseLeft > TimeSpan.Zero && claim.LeaseLeft < quarter ? claim.LeaseLeft + TimeSpan.FromMilliseconds(20) : quarter;
-            await Task.Delay(wait, clock, cancellationToken);
+            await Task.Delay(wait, _clock, cancellationToken);
         }
     }
 
@@ -81,7 +110,7 @@ internal sealed class StreamCheckpoints(
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (!_running.ContainsKey(checkpoint.RequestId)) return;
-        if (urgent) _named.Writer.TryWrite((checkpoint, clock.GetTimestamp()));
+        if (urgent) _named.Writer.TryWrite((checkpoint, _clock.GetTimestamp()));
         else _pending[checkpoint.RequestId] = checkpoint;
     }
 
@@ -100,14 +129,14 @@ internal sealed class StreamCheckpoints(
                 while (_named.Reader.TryRead(out var item)) batch[item.Checkpoint.RequestId] = item;
                 try
                 {
-                    var lost = await store.SaveAsync(batch.Values.Select(b => b.Checkpoint).ToList(), [], Owner, _options.Lease, stoppingToken);
-                    telemetry.CheckpointWrite("interaction", batch.Count);
-                    foreach (var (_, named) in batch.Values) telemetry.CreateWindow(clock.GetElapsedTime(named));
+                    var lost = await _store.SaveAsync(batch.Values.Select(b => b.Checkpoint).ToList(), [], Owner, _options.Lease, stoppingToken);
+                    _telemetry.CheckpointWrite("interaction", batch.Count);
+                    foreach (var (_, named) in batch.Values) _telemetry.CreateWindow(_clock.GetElapsedTime(named));
                     foreach (var requestId in lost) LostOwnership(requestId);
                 }
                 catch (Exception ex) when (IsStoreFault(ex, stoppingToken))
                 {
-                    telemetry.CheckpointError();
+                    _telemetry.CheckpointError();
                     // The next interval's write tries again, unless a newer checkpoint of the stream is waiting.
                     foreach (var (checkpoint, _) in batch.Values) _pending.TryAdd(checkpoint.RequestId, checkpoint);
                 }
@@ -123,8 +152,8 @@ internal sealed class StreamCheckpoints(
         RetryAsync(async token =>
         {
             _pending.TryRemove(checkpoint.RequestId, out _);
-            await store.SaveAsync([checkpoint], [], Owner, _options.Lease, token);
-            telemetry.CheckpointWrite("restart");
+            await _store.SaveAsync([checkpoint], [], Owner, _options.Lease, token);
+            _telemetry.CheckpointWrite("restart");
             return true;
         }, $"record attempt {checkpoint.Attempt} of request {checkpoint.RequestId}", cancellationToken);
 
@@ -135,12 +164,11 @@ internal sealed class StreamCheckpoints(
             // No more progress or renewals: once it is ending, they would find it no longer running and count it as lost.
             _running.TryRemove(requestId, out _);
             _pending.TryRemove(requestId, out _);
-            var owned = await store.EndingAsync(requestId, Owner, finals, token);
-            telemetry.CheckpointWrite("ending");
+            var owned = await _endings.SubmitAsync(new RequestFinals(requestId, finals), token);
             if (!owned)
             {
-                telemetry.OwnershipLost();
-                logger.LogWarning("Request {RequestId} was taken over by another replica before it ended here", requestId);
+                _telemetry.OwnershipLost();
+                _logger.LogWarning("Request {RequestId} was taken over by another replica before it ended here", requestId);
             }
             return owned;
         }, $"record the end of request {requestId}", cancellationToken);
@@ -167,12 +195,12 @@ internal sealed class StreamCheckpoints(
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            if (last is not null) await store.SaveAsync([last], [], Owner, _options.Lease, timeout.Token);
-            await store.ReleaseAsync(requestId, Owner, timeout.Token);
+            if (last is not null) await _store.SaveAsync([last], [], Owner, _options.Lease, timeout.Token);
+            await _store.ReleaseAsync(requestId, Owner, timeout.Token);
         }
         catch (Exception ex) when (IsStoreFault(ex, CancellationToken.None))
         {
-            logger.LogWarning("The lease of request {RequestId} could not be released ({Reason}); another replica takes it when it lapses",
+            _logger.LogWarning("The lease of request {RequestId} could not be released ({Reason}); another replica takes it when it lapses",
                 requestId, ex.Message);
         }
     }
@@ -193,7 +221,7 @@ internal sealed class StreamCheckpoints(
 
     private async Task WriteProgressAsync(CancellationToken stoppingToken)
     {
-        var lastRenew = clock.GetTimestamp();
+        var lastRenew = _clock.GetTimestamp();
         long? lastSweep = null;
         var failures = 0; // consecutive failed writes: the first is logged, then every 40th (10 s at the default interval)
         while (!stoppingToken.IsCancellationRequested)
@@ -206,25 +234,25 @@ internal sealed class StreamCheckpoints(
             {
                 break;
             }
-            var renewDue = clock.GetElapsedTime(lastRenew) >= _options.Lease / 3;
+            var renewDue = _clock.GetElapsedTime(lastRenew) >= _options.Lease / 3;
             try
             {
                 await WriteAsync(renewDue, stoppingToken);
-                if (renewDue) lastRenew = clock.GetTimestamp();
-                if (failures > 0) logger.LogInformation("Checkpoints are written again, after {Failures} failed writes", failures);
+                if (renewDue) lastRenew = _clock.GetTimestamp();
+                if (failures > 0) _logger.LogInformation("Checkpoints are written again, after {Failures} failed writes", failures);
                 failures = 0;
-                if (lastSweep is not { } swept || clock.GetElapsedTime(swept) >= SweepEvery)
+                if (lastSweep is not { } swept || _clock.GetElapsedTime(swept) >= SweepEvery)
                 {
-                    lastSweep = clock.GetTimestamp();
-                    var removed = await store.RemoveOlderThanAsync(_options.Retention, stoppingToken);
-                    if (removed > 0) logger.LogInformation("Removed {Count} checkpoints older than {Retention}", removed, _options.Retention);
+                    lastSweep = _clock.GetTimestamp();
+                    var removed = await _store.RemoveOlderThanAsync(_options.Retention, stoppingToken);
+                    if (removed > 0) _logger.LogInformation("Removed {Count} checkpoints older than {Retention}", removed, _options.Retention);
                 }
             }
             catch (Exception ex) when (IsStoreFault(ex, stoppingToken))
             {
-                telemetry.CheckpointError();
+                _telemetry.CheckpointError();
                 if (failures++ % 40 == 0)
-                    logger.LogWarning("Checkpoints could not be written ({Reason}); streams go on and the latest progress is written when the store answers",
+                    _logger.LogWarning("Checkpoints could not be written ({Reason}); streams go on and the latest progress is written when the _store answers",
                         ex.Message);
             }
         }
@@ -244,15 +272,15 @@ internal sealed class StreamCheckpoints(
             IReadOnlyCollection<Guid> lost;
             try
             {
-                lost = await store.SaveAsync(batch, renewals, Owner, _options.Lease, cancellationToken);
+                lost = await _store.SaveAsync(batch, renewals, Owner, _options.Lease, cancellationToken);
             }
             catch
             {
                 foreach (var checkpoint in batch) _pending.TryAdd(checkpoint.RequestId, checkpoint); // a newer one wins
                 throw;
             }
-            telemetry.CheckpointWrite("progress", batch.Count);
-            if (renewals.Count > 0) telemetry.CheckpointWrite("renew", renewals.Count);
+            _telemetry.CheckpointWrite("progress", batch.Count);
+            if (renewals.Count > 0) _telemetry.CheckpointWrite("renew", renewals.Count);
             foreach (var requestId in lost) LostOwnership(requestId);
         }
 
@@ -261,8 +289,8 @@ internal sealed class StreamCheckpoints(
         if (ended.Count == 0) return;
         try
         {
-            await store.EndedAsync(ended, cancellationToken);
-            telemetry.CheckpointWrite("ended", ended.Count);
+            await _store.EndedAsync(ended, cancellationToken);
+            _telemetry.CheckpointWrite("ended", ended.Count);
         }
         catch
         {
@@ -274,8 +302,8 @@ internal sealed class StreamCheckpoints(
     private void LostOwnership(Guid requestId)
     {
         if (!_running.ContainsKey(requestId)) return; // it ended meanwhile
-        telemetry.OwnershipLost();
-        logger.LogWarning("Request {RequestId} is no longer owned by this replica (its lease lapsed while the store was unreachable)", requestId);
+        _telemetry.OwnershipLost();
+        _logger.LogWarning("Request {RequestId} is no longer owned by this replica (its lease lapsed while the _store was unreachable)", requestId);
     }
 
     private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> write, string what, CancellationToken cancellationToken)
@@ -296,11 +324,11 @@ internal sealed class StreamCheckpoints(
 
     private async Task WaitAfterFailureAsync(Exception failure, int failures, string what, CancellationToken cancellationToken)
     {
-        telemetry.CheckpointError();
+        _telemetry.CheckpointError();
         if (failures == 1 || failures % 10 == 0)
-            logger.LogWarning("The checkpoint store did not answer ({Reason}); trying again to {What}", failure.Message, what);
+            _logger.LogWarning("The checkpoint _store did not answer ({Reason}); trying again to {What}", failure.Message, what);
         var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10))));
-        await Task.Delay(delay, clock, cancellationToken);
+        await Task.Delay(delay, _clock, cancellationToken);
     }
 
     private static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>
