@@ -52,12 +52,11 @@ public sealed class KillLoopTests
         var attempts = ids.Sum(id => rig.Events.Assemble(id).Assembler.Attempt);
         var reRuns = creates - ids.Count;
         var windowRestarts = attempts - ids.Count;
-        var wrongText = 0;
+        var wrongText = ids.Count(id => !rig.Events.ShowsOutputText(id));
         var helperDuplicates = 0;
         foreach (var id in ids)
         {
-            var (assembler, shown) = rig.Events.Assemble(id);
-            if (assembler.Final is not InteractionCompleted completed || completed.OutputText != assembler.Text) wrongText++;
+            var (_, shown) = rig.Events.Assemble(id);
             var sequences = shown.SkipWhile(m => m is not InteractionStarted).OfType<StepDelta>().SelectMany(d => Range(d.Sequence, d.LastSequence)).ToList();
             helperDuplicates += sequences.Count - sequences.Distinct().Count();
         }

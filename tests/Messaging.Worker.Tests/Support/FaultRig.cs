@@ -181,6 +181,13 @@ internal sealed class FaultEvents
         return (assembler, shown);
     }
 
+    /// <summary>Whether the request completed and the helper's text is the completion's <c>outputText</c>, as a consumer would show it.</summary>
+    public bool ShowsOutputText(Guid requestId)
+    {
+        var (assembler, _) = Assemble(requestId);
+        return assembler.Final is InteractionCompleted completed && completed.OutputText == assembler.Text;
+    }
+
     public async Task<bool> WaitAsync(IEnumerable<Guid> requestIds, TimeSpan patience, CancellationToken cancellationToken, int pollMilliseconds = 100)
     {
         var ids = requestIds.ToList();
