@@ -61,6 +61,15 @@ public partial class ComposeFileTests
     }
 
     [Fact]
+    public void The_worker_is_given_the_time_to_drain_when_it_is_stopped()
+    {
+        var grace = Scalar(Service("worker"), "stop_grace_period");
+        Assert.EndsWith("s", grace, StringComparison.Ordinal);
+        // The worker's default drain (90 s) and hand-over allowance (15 s); Compose's own default is 10 s.
+        Assert.True(int.Parse(grace[..^1], System.Globalization.CultureInfo.InvariantCulture) > 90 + 15, $"stop_grace_period {grace} cuts the drain short");
+    }
+
+    [Fact]
     public void Every_service_has_a_health_check()
     {
         foreach (var (name, service) in Services.Children)

@@ -35,6 +35,21 @@ public class KubernetesManifestTests
     }
 
     [Fact]
+    public void The_grace_period_covers_the_drain_and_the_hand_over_after_it()
+    {
+        var deployment = Assert.Single(Documents("worker.yaml"));
+        var pod = (YamlMappingNode)deployment["spec"]["template"]["spec"];
+        var container = (YamlMappingNode)((YamlSequenceNode)pod["containers"]).Children[0];
+        var env = ((YamlSequenceNode)container["env"]).Children.Cast<YamlMappingNode>().ToDictionary(e => Scalar(e, "name"));
+
+        var grace = TimeSpan.FromSeconds(int.Parse(Scalar(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture));
+        var drain = TimeSpan.Parse(Scalar(env["Worker__DrainTimeout"], "value"), System.Globalization.CultureInfo.InvariantCulture);
+        var handOver = TimeSpan.FromSeconds(15); // WorkerOptions.HandOverAllowance: the host waits this long after the drain
+
+        Assert.True(drain + handOver < grace, $"a drain of {drain} and a hand-over of {handOver} do not fit a grace of {grace}");
+    }
+
+    [Fact]
     public void Keda_scales_the_worker_on_the_work_queue_depth()
     {
         var scaled = Documents("keda.yaml").Single(d => Scalar(d, "kind") == "ScaledObject");

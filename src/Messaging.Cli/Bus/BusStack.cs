@@ -36,6 +36,8 @@ internal sealed class BusStack : IAsyncDisposable
         var embedded = string.IsNullOrWhiteSpace(broker);
         var settings = new Dictionary<string, string?>();
         EmulatorServer? emulator = null;
+        // The in-process worker has no other replica to hand a stream over to: on exit it stops at once.
+        if (embedded) settings["Worker:DrainTimeout"] = "00:00:00";
 
         if (embedded && string.IsNullOrWhiteSpace(environment["GEMINI_API_KEY"]) && string.IsNullOrWhiteSpace(environment["Interactions:ApiKey"]))
         {

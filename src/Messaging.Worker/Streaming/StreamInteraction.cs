@@ -49,7 +49,8 @@ internal enum StreamOutcome
 /// streaming GET, then by polling) through the request's <see cref="InteractionRelay"/>, which publishes every
 /// event. <c>requires_continuation</c> is continued automatically. API and stream failures become
 /// <see cref="InteractionFailed"/>; a <see cref="CancelInteraction"/> ends in <see cref="InteractionCancelled"/>.
-/// Only the host stopping escapes as an exception, so the message is redelivered to another replica.
+/// Only the host stopping (after <see cref="WorkerOptions.DrainTimeout"/>) escapes as an exception, so the message is redelivered
+/// to another replica, which resumes it.
 /// <para>
 /// Every request is claimed first (<see cref="StreamCheckpoints"/>): a new one runs; one another live replica owns
 /// waits for that replica's end or lease; one that ended publishes nothing; one whose owner died is taken over — resumed
@@ -131,7 +132,7 @@ internal sealed class StreamInteractionHandler(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Request {RequestId} stopped with the host; the message goes back to the queue and resumes from its checkpoint",
+            logger.LogWarning("Request {RequestId} still ran when this replica's drain ended; handing it over: its lease is released and the message goes back to the queue, so another replica resumes it from its checkpoint",
                 command.RequestId);
             await checkpoints.ReleaseAsync(ids.RequestId);
             ended = true;

@@ -13,6 +13,11 @@ internal static class StreamingRegistration
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        // Draining: MassTransit stops taking messages at once, waits this long for the running consumers, then cancels
+        // them (each hands its stream over); the host waits for that.
+        services.AddOptions<MassTransitHostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) => host.ConsumerStopTimeout = worker.Value.DrainTimeout);
+        services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
+            host.ShutdownTimeout = worker.Value.DrainTimeout + WorkerOptions.HandOverAllowance);
         services.AddInteractionsClient();
         services.AddWorkerMediator();
         services.AddSingleton<InFlightInteractions>();

@@ -53,4 +53,17 @@ internal sealed class WorkerOptions
     /// uses MassTransit.
     /// </summary>
     public bool DirectPublishing { get; set; } = true;
+
+    /// <summary>
+    /// How long a stopping replica (SIGTERM: a rolling deploy, a scale-down) lets its running streams finish (default
+    /// 90 s). It takes no new requests meanwhile; what still runs after it is handed over through its checkpoint: the
+    /// lease is released and the message returned, so another replica resumes the same interaction at once. The host
+    /// waits <see cref="HandOverAllowance"/> longer, so keep the orchestrator's grace (Kubernetes'
+    /// <c>terminationGracePeriodSeconds</c>, 120 s in <c>infra/k8s/worker.yaml</c>) above the sum.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>What a stopping replica needs after <see cref="DrainTimeout"/> to hand its streams over and stop the bus.</summary>
+    public static readonly TimeSpan HandOverAllowance = TimeSpan.FromSeconds(15);
 }
