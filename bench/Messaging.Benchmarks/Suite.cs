@@ -486,7 +486,7 @@ internal sealed partial class Suite
     {
         await using var connection = await new ConnectionFactory { Uri = rabbit }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        string[] queues = ["interaction-requested", "interaction-requested_error", "interaction-requested_skipped", "downstream", "downstream_error", "downstream_skipped", "raw"];
+        string[] queues = ["interaction-requested", "interaction-requested_error", "interaction-requested_skipped", "interaction-cancels", "downstream", "downstream_error", "downstream_skipped", "raw"];
         foreach (var q in queues)
         {
             await channel.QueueDeleteAsync(Prefix + q);

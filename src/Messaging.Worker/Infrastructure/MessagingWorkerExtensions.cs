@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Client;
+using Messaging.Worker.Cancels;
 using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Conversations;
 using Messaging.Worker.Publishing;
@@ -25,10 +26,12 @@ public static class MessagingWorkerExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddInteractionStreaming();
         services.AddStreamCheckpoints(configuration);
+        services.AddRememberedCancels(configuration);
         services.AddStreamPublishing(configuration);
         return services.AddMessagingBus(configuration, x =>
         {
             x.AddInteractionStreamingConsumers();
+            x.AddCancelRecording();
             x.AddConversations(services, configuration);
             configureBus?.Invoke(x);
         }, (context, bus) => bus.AddInteractionControlQueue(context));

@@ -5,6 +5,7 @@ using Messaging.Contracts;
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Streaming;
+using Messaging.Worker.Cancels;
 using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -67,6 +68,7 @@ internal sealed class StreamInteractionHandler(
     InteractionRelayFactory relays,
     StreamCheckpoints checkpoints,
     InFlightInteractions inFlight,
+    RememberedCancels cancels,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
     ILogger<StreamInteractionHandler> logger) : ICommandHandler<StreamInteraction, StreamOutcome>
@@ -109,11 +111,15 @@ internal sealed class StreamInteractionHandler(
         var ended = false;
         try
         {
+            // A cancel that came first (before the request, or while its replica was away) is remembered.
+            if (cancels.Names(ids.RequestId, ids.TurnId, claim.Previous?.InteractionId)) entry.RequestCancel();
             var relay = await StartAsync(ids, body, claim.Previous, cancellationToken);
             telemetry.StreamsInFlight(1);
             try
             {
-                var (outcome, finals) = await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, cancellationToken);
+                var (outcome, finals) = entry.CancelRequested && relay.InteractionId.Length == 0
+                    ? (StreamOutcome.Cancelled, relay.Cancelled()) // this attempt created nothing yet: nothing to call
+                    : await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, cancellationToken);
                 await relay.ConfirmAsync(); // every event before the end on the broker before the end is recorded
                 await checkpoints.EndingAsync(ids.RequestId, finals.ToJson(), cancellationToken);
                 await relay.PublishAsync(finals);

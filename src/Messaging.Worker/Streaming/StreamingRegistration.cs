@@ -21,6 +21,7 @@ internal static class StreamingRegistration
         services.AddInteractionsClient();
         services.AddWorkerMediator();
         services.AddSingleton<InFlightInteractions>();
+        services.AddSingleton<CancelDispatcher>();
         services.AddScoped<InteractionRelayFactory>();
         services.AddSingleton<WorkerTelemetry>();
         services.AddMetrics();

@@ -29,6 +29,8 @@ internal sealed class FaultRig : IAsyncDisposable
 
     public string Table { get; } = $"checkpoints_{Guid.NewGuid():N}"[..24];
 
+    public string CancelTable { get; } = $"cancels_{Guid.NewGuid():N}"[..20];
+
     public FaultEvents Events { get; } = new();
 
     public IReadOnlyList<WorkerProcess> Workers => _workers;
@@ -57,7 +59,7 @@ internal sealed class FaultRig : IAsyncDisposable
             }.ConnectionString;
         }
         rig.Emulator = await EmulatorServer.StartAsync(cancellationToken: cancellationToken);
-        rig._bus = await TestBus.StartAsync(rig._broker.Url, rig.Prefix, ["interaction-requested"], s => s.AddSingleton(rig.Events),
+        rig._bus = await TestBus.StartAsync(rig._broker.Url, rig.Prefix, ["interaction-requested", "interaction-cancels"], s => s.AddSingleton(rig.Events),
             x => x.AddConsumer<FaultEventCollector>().Endpoint(e =>
             {
                 e.Name = rig.Prefix + "fault-events";
@@ -79,6 +81,7 @@ internal sealed class FaultRig : IAsyncDisposable
         ["ConnectionStrings:Sagas"] = _databaseAddress,
         ["Conversations:Enabled"] = "false",
         ["Checkpoints:TableName"] = Table,
+        ["Cancels:TableName"] = CancelTable,
         ["Checkpoints:Lease"] = "00:00:02",
         ["Worker:MaxConcurrentStreams"] = "64",
     };
@@ -146,7 +149,7 @@ internal sealed class FaultRig : IAsyncDisposable
             try
             {
                 await using var data = Npgsql.NpgsqlDataSource.Create(_database.Address);
-                await using var drop = data.CreateCommand($"DROP TABLE IF EXISTS \"{Table}\"");
+                await using var drop = data.CreateCommand($"DROP TABLE IF EXISTS \"{Table}\", \"{CancelTable}\"");
                 await drop.ExecuteNonQueryAsync();
             }
             catch (Npgsql.NpgsqlException) { }

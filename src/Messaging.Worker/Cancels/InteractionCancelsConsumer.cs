@@ -1,0 +1,35 @@
+using MassTransit;
+using Messaging.Contracts;
+
+namespace Messaging.Worker.Cancels;
+
+/// <summary>
+/// Records every <see cref="CancelInteraction"/> in the cancel store, from a durable queue (<c>interaction-cancels</c>)
+/// the replicas share: a cancel published while no replica's control queue is bound (a broker restart, every replica
+/// reconnecting) waits there, and once recorded every replica reads it (<see cref="RememberedCancels"/>). While the store
+/// cannot be reached it waits and retries, the message unacknowledged.
+/// </summary>
+internal sealed class InteractionCancelsConsumer(ICancelStore store, ILogger<InteractionCancelsConsumer> logger) : IConsumer<CancelInteraction>
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    public async Task Consume(ConsumeContext<CancelInteraction> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancelId = RememberedCancel.IdOf(context.Message, context.MessageId);
+        for (var failures = 0; ; failures++)
+        {
+            try
+            {
+                await store.RecordAsync(cancelId, context.Message, context.CancellationToken);
+                return;
+            }
+            catch (Exception ex) when (!context.CancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+            {
+                if (failures % 10 == 0) logger.LogWarning("A cancel could not be recorded ({Reason}); trying again", ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10)))),
+                    context.CancellationToken);
+            }
+        }
+    }
+}
