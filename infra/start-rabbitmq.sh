@@ -4,6 +4,7 @@
 # (see test-services-dir.sh: outside the checkout, so it starts from any folder), bound to 127.0.0.1.
 # Prints the AMQP URL on stdout when the node answers.
 #   RABBITMQ_TEST_PORT (default 5679)  AMQP port
+#   RABBITMQ_TEST_CONFIG_FILE           a rabbitmq.conf for the node (e.g. a test's lower consumer_timeout); read at start
 set -euo pipefail
 port="${RABBITMQ_TEST_PORT:-5679}"
 node="messaging-test-${port}@localhost"
@@ -28,6 +29,11 @@ export RABBITMQ_LOG_BASE="$base/log"
 export RABBITMQ_PID_FILE="$base/rabbit.pid"
 export RABBITMQ_ENABLED_PLUGINS_FILE="$base/enabled_plugins"
 [ -f "$RABBITMQ_ENABLED_PLUGINS_FILE" ] || echo "[]." >"$RABBITMQ_ENABLED_PLUGINS_FILE"
+if [ -n "${RABBITMQ_TEST_CONFIG_FILE:-}" ]; then
+  # Copied into the node's folder: its user must read it, and the name must end in .conf.
+  cp "$RABBITMQ_TEST_CONFIG_FILE" "$base/rabbitmq.conf"
+  export RABBITMQ_CONFIG_FILE="$base/rabbitmq.conf"
+fi
 # Debian's wrapper runs the node as the rabbitmq user, which must own its directories.
 chown -R rabbitmq:rabbitmq "$base"
 

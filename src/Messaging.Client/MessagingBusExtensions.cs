@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Client;
@@ -39,6 +40,9 @@ public static class MessagingBusExtensions
                 x.UsingRabbitMq((context, bus) =>
                 {
                     bus.Host(url);
+                    if (!BrokerReconnect.Apply(bus))
+                        context.GetService<ILoggerFactory>()?.CreateLogger(typeof(BrokerReconnect)).LogWarning(
+                            "This MassTransit version does not let the bus's reconnect schedule be shortened: after a broker outage it reconnects on MassTransit's own schedule (up to 30 s between attempts)");
                     Prefix(bus, options.NamePrefix);
                     configureEndpoints?.Invoke(context, bus);
                     bus.ConfigureEndpoints(context);

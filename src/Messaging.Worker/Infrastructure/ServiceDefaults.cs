@@ -68,12 +68,26 @@ public static class ServiceDefaults
         return builder;
     }
 
-    /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c> (both anonymous, in every environment: orchestrators need them).</summary>
+    /// <summary>
+    /// Maps <c>/health/live</c> and <c>/health/ready</c> (both anonymous, in every environment: orchestrators need them); ready
+    /// answers 503 unless every check is healthy.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
-        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") || check.Tags.Contains("live") });
+        // Ready means able to work: MassTransit reports a bus that lost the broker (or is reconnecting) as Degraded, which
+        // ASP.NET would answer with 200.
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready") || check.Tags.Contains("live"),
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         return app;
     }
 }

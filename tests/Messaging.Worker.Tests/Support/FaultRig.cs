@@ -17,6 +17,7 @@ internal sealed class FaultRig : IAsyncDisposable
 {
     private readonly List<WorkerProcess> _workers = [];
     private TestService? _broker;
+    private Uri _brokerUrl = null!;
     private TestService? _database;
     private TestBus? _bus;
     private string? _databaseAddress;
@@ -42,10 +43,12 @@ internal sealed class FaultRig : IAsyncDisposable
     public CuttableTcpProxy? DatabaseProxy { get; private set; }
 
     /// <param name="databaseProxy">Whether the replicas reach PostgreSQL through a <see cref="CuttableTcpProxy"/>.</param>
-    public static async Task<FaultRig> StartAsync(int replicas, CancellationToken cancellationToken, bool databaseProxy = false)
+    /// <param name="broker">A broker of the test's own (<see cref="PrivateRabbitNode"/>); the shared one when null.</param>
+    public static async Task<FaultRig> StartAsync(int replicas, CancellationToken cancellationToken, bool databaseProxy = false, Uri? broker = null)
     {
         var rig = new FaultRig();
-        rig._broker = await TestService.RabbitMqAsync();
+        if (broker is null) rig._broker = await TestService.RabbitMqAsync();
+        rig._brokerUrl = broker ?? rig._broker!.Url;
         rig._database = await TestService.PostgreSqlAsync();
         rig._databaseAddress = rig._database.Address;
         if (databaseProxy)
@@ -59,11 +62,13 @@ internal sealed class FaultRig : IAsyncDisposable
             }.ConnectionString;
         }
         rig.Emulator = await EmulatorServer.StartAsync(cancellationToken: cancellationToken);
-        rig._bus = await TestBus.StartAsync(rig._broker.Url, rig.Prefix, ["interaction-requested", "interaction-cancels"], s => s.AddSingleton(rig.Events),
+        // On a broker the test restarts, the recorder's queue is durable: it keeps what the replicas publish while this bus reconnects.
+        var durable = broker is not null;
+        rig._bus = await TestBus.StartAsync(rig._brokerUrl, rig.Prefix, ["interaction-requested", "interaction-cancels", "fault-events"], s => s.AddSingleton(rig.Events),
             x => x.AddConsumer<FaultEventCollector>().Endpoint(e =>
             {
                 e.Name = rig.Prefix + "fault-events";
-                e.Temporary = true;
+                e.Temporary = !durable;
                 e.ConcurrentMessageLimit = 8; // out of order on purpose: the assembler puts it back together
                 e.PrefetchCount = 1000;
             }));
@@ -76,7 +81,7 @@ internal sealed class FaultRig : IAsyncDisposable
         ["Interactions:BaseUrl"] = Emulator.BaseAddress.ToString(),
         ["Interactions:ApiKey"] = WorkerFixture.ApiKey,
         ["Interactions:PollInterval"] = "00:00:00.100",
-        ["Bus:RabbitMqUrl"] = _broker!.Url.ToString(),
+        ["Bus:RabbitMqUrl"] = _brokerUrl.ToString(),
         ["Bus:NamePrefix"] = Prefix,
         ["ConnectionStrings:Sagas"] = _databaseAddress,
         ["Conversations:Enabled"] = "false",

@@ -24,6 +24,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         info.Environment["DOTNET_ENVIRONMENT"] = "Testing";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["Logging__LogLevel__MassTransit"] = "Information";
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information"; // "Now listening on: …"
         foreach (var (key, value) in settings) info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("the worker did not start");
         var worker = new WorkerProcess(process);
@@ -42,6 +43,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     {
         get { lock (_gate) return _lines.ToList(); }
     }
+
+    /// <summary>The replica's HTTP address (health endpoints), once it listens.</summary>
+    public Uri? BaseAddress { get; private set; }
 
     /// <summary>SIGKILL.</summary>
     public void Kill()
@@ -81,6 +85,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
         if (line is null) return;
         lock (_gate) if (_lines.Count < 5000) _lines.Add(line);
         if (line.Contains("Bus started", StringComparison.Ordinal)) _ready.TrySetResult();
+        const string listening = "Now listening on: ";
+        if (line.IndexOf(listening, StringComparison.Ordinal) is var at and >= 0) BaseAddress = new Uri(line[(at + listening.Length)..].Trim());
     }
 
     /// <summary>The worker built with the solution (Release, as <c>infra/test.sh</c> builds it).</summary>
