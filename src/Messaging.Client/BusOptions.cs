@@ -28,4 +28,30 @@ public sealed class BusOptions
     /// </summary>
     [RegularExpression("^[a-z0-9][a-z0-9._-]*$")]
     public string? NamePrefix { get; set; }
+
+    /// <summary>
+    /// The type of the shared durable queues on RabbitMQ — the work queue, the saga's queue, the cancels' queue (default
+    /// <see cref="SharedQueueType.Quorum"/>: replicated on a cluster, with <see cref="DeliveryLimit"/>). A broker that has
+    /// these queues as classic ones refuses to redeclare them (<c>PRECONDITION_FAILED</c>): migrate them (README,
+    /// "Queues") or keep <see cref="SharedQueueType.Classic"/> until then. Per-replica control queues are always classic.
+    /// </summary>
+    public SharedQueueType QueueType { get; set; } = SharedQueueType.Quorum;
+
+    /// <summary>
+    /// How often a message of a quorum queue may come back unacknowledged — a replica killed, drained or disconnected
+    /// while it held it — before the broker dead-letters it (default 20). Every hand-over counts, so keep it well above
+    /// the hand-overs a legitimate long run meets; a request dead-lettered from the work queue gets
+    /// <c>InteractionFailed</c> with reason <c>poison</c>.
+    /// </summary>
+    [Range(1, 1000)]
+    public int DeliveryLimit { get; set; } = 20;
+}
+
+/// <summary>The RabbitMQ queue type of the shared durable queues.</summary>
+public enum SharedQueueType
+{
+    /// <summary>Quorum queues: replicated, with a delivery limit and a dead-letter target.</summary>
+    Quorum,
+    /// <summary>Classic queues, as before quorum queues were the default: no delivery limit.</summary>
+    Classic,
 }

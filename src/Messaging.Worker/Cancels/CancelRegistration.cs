@@ -25,5 +25,5 @@ internal static class CancelRegistration
     }
 
     /// <summary>The durable queue every cancel is recorded from (<c>interaction-cancels</c>, shared by the replicas).</summary>
-    public static void AddCancelRecording(this IBusRegistrationConfigurator bus) => bus.AddConsumer<InteractionCancelsConsumer>();
+    public static void AddCancelRecording(this IBusRegistrationConfigurator bus) => bus.AddConsumer<InteractionCancelsConsumer, InteractionCancelsConsumerDefinition>();
 }

@@ -1,5 +1,7 @@
 using MassTransit;
+using Messaging.Client;
 using Messaging.Contracts;
+using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Cancels;
 
@@ -31,5 +33,17 @@ internal sealed class InteractionCancelsConsumer(ICancelStore store, ILogger<Int
                     context.CancellationToken);
             }
         }
+    }
+}
+
+/// <summary>The cancels' queue: shared and durable (a quorum queue by default), plain JSON accepted.</summary>
+internal sealed class InteractionCancelsConsumerDefinition(IOptions<BusOptions> bus) : ConsumerDefinition<InteractionCancelsConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<InteractionCancelsConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        endpointConfigurator.UseSharedQueue(bus.Value);
     }
 }

@@ -1,4 +1,5 @@
 using MassTransit;
+using Messaging.Client;
 using MassTransit.Saga;
 using Messaging.Contracts;
 using Microsoft.Extensions.Options;
@@ -54,17 +55,21 @@ internal sealed class ConversationCancelRouter(
 internal sealed class ConversationCancelRouterDefinition : ConsumerDefinition<ConversationCancelRouter>
 {
     private readonly ConversationOptions _options;
+    private readonly BusOptions _bus;
 
-    /// <summary>Reads the early-event patience from the options.</summary>
-    public ConversationCancelRouterDefinition(IOptions<ConversationOptions> options)
+    /// <summary>Reads the early-event patience and the queue type from the options.</summary>
+    public ConversationCancelRouterDefinition(IOptions<ConversationOptions> options, IOptions<BusOptions> bus)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bus);
         _options = options.Value;
+        _bus = bus.Value;
     }
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ConversationCancelRouter> consumerConfigurator,
         IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
+        endpointConfigurator.UseSharedQueue(_bus);
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Handle<EarlyEventException>();

@@ -1,10 +1,11 @@
 using MassTransit;
+using Messaging.Client;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Conversations;
 
 /// <summary>
-/// The saga's queue (<c>conversation-state</c>), shared by every replica. A message that loses an optimistic-concurrency
+/// The saga's queue (<c>conversation-state</c>, a quorum queue by default), shared by every replica. A message that loses an optimistic-concurrency
 /// race (another replica saved the same conversation first) is retried against the fresh state; the in-memory outbox
 /// holds what the saga publishes until its state is saved, so a retried message never publishes twice. Plain JSON is
 /// accepted, as on the work queue, for executors in other languages.
@@ -12,12 +13,15 @@ namespace Messaging.Worker.Conversations;
 internal sealed class ConversationStateDefinition : SagaDefinition<ConversationState>
 {
     private readonly ConversationOptions _options;
+    private readonly BusOptions _bus;
 
-    /// <summary>Reads the concurrency limit and the early-event patience from the options.</summary>
-    public ConversationStateDefinition(IOptions<ConversationOptions> options)
+    /// <summary>Reads the concurrency limit, the early-event patience and the queue type from the options.</summary>
+    public ConversationStateDefinition(IOptions<ConversationOptions> options, IOptions<BusOptions> bus)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bus);
         _options = options.Value;
+        _bus = bus.Value;
         ConcurrentMessageLimit = options.Value.ConcurrentMessageLimit;
     }
 
@@ -41,6 +45,9 @@ internal sealed class ConversationStateDefinition : SagaDefinition<ConversationS
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        // A quorum queue; what exceeds the delivery limit waits in conversation-state-poison for an operator.
+        var names = context.GetService<IEndpointNameFormatter>() ?? DefaultEndpointNameFormatter.Instance;
+        endpointConfigurator.UseSharedQueueWithHoldingQueue(_bus, names.Saga<ConversationState>() + "-poison");
         // Anything else (a database hiccup): a few slower retries.
         endpointConfigurator.UseMessageRetry(r =>
         {

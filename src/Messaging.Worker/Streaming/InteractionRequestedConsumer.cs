@@ -47,8 +47,9 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTel
 }
 
 /// <summary>
-/// The work queue: a durable queue (<c>interaction-requested</c>) shared by every replica as competing
-/// consumers. Each replica runs at most <see cref="WorkerOptions.MaxConcurrentStreams"/> interactions and
+/// The work queue: a durable queue (<c>interaction-requested</c>, a quorum queue by default: <see cref="BusOptions.QueueType"/>)
+/// shared by every replica as competing consumers; a request delivered more than <see cref="BusOptions.DeliveryLimit"/>
+/// times is dead-lettered to <see cref="InteractionRequestedPoisonConsumer"/>. Each replica runs at most <see cref="WorkerOptions.MaxConcurrentStreams"/> interactions and
 /// prefetches <see cref="BusOptions.PrefetchCount"/> (default the same). No message retry: the API client
 /// retries what is worth retrying, and running a half-published stream again would duplicate its events.
 /// Plain JSON (content type <c>application/json</c>, no MassTransit envelope) is accepted too, for publishers
@@ -57,6 +58,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTel
 internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinition<InteractionRequestedConsumer>
 {
     private readonly int _prefetch;
+    private readonly BusOptions _bus;
 
     /// <summary>Reads the limits from the options.</summary>
     public InteractionRequestedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus)
@@ -65,6 +67,7 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
         ArgumentNullException.ThrowIfNull(bus);
         ConcurrentMessageLimit = worker.Value.MaxConcurrentStreams;
         _prefetch = bus.Value.PrefetchCount ?? worker.Value.MaxConcurrentStreams;
+        _bus = bus.Value;
     }
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<InteractionRequestedConsumer> consumerConfigurator, IRegistrationContext context)
@@ -72,5 +75,8 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.PrefetchCount = _prefetch;
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        // Past the delivery limit a request goes to the poison queue's own exchange, whose consumer answers it.
+        var names = context.GetService<IEndpointNameFormatter>() ?? DefaultEndpointNameFormatter.Instance;
+        endpointConfigurator.UseSharedQueue(_bus, names.Consumer<InteractionRequestedPoisonConsumer>());
     }
 }

@@ -32,6 +32,7 @@ internal static class StreamingRegistration
     public static void AddInteractionStreamingConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>();
+        bus.AddConsumer<InteractionRequestedPoisonConsumer, InteractionRequestedPoisonConsumerDefinition>();
         bus.AddConsumer<CancelInteractionConsumer>().ExcludeFromConfigureEndpoints();
     }
 

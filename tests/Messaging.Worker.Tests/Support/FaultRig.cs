@@ -18,6 +18,7 @@ internal sealed class FaultRig : IAsyncDisposable
     private readonly List<WorkerProcess> _workers = [];
     private TestService? _broker;
     private Uri _brokerUrl = null!;
+    private Dictionary<string, string?> _extraSettings = [];
     private TestService? _database;
     private TestBus? _bus;
     private string? _databaseAddress;
@@ -44,9 +45,11 @@ internal sealed class FaultRig : IAsyncDisposable
 
     /// <param name="databaseProxy">Whether the replicas reach PostgreSQL through a <see cref="CuttableTcpProxy"/>.</param>
     /// <param name="broker">A broker of the test's own (<see cref="PrivateRabbitNode"/>); the shared one when null.</param>
-    public static async Task<FaultRig> StartAsync(int replicas, CancellationToken cancellationToken, bool databaseProxy = false, Uri? broker = null)
+    /// <param name="extraSettings">Settings every replica of this rig gets on top of the rig's own (e.g. a low delivery limit).</param>
+    public static async Task<FaultRig> StartAsync(int replicas, CancellationToken cancellationToken, bool databaseProxy = false, Uri? broker = null,
+        Dictionary<string, string?>? extraSettings = null)
     {
-        var rig = new FaultRig();
+        var rig = new FaultRig { _extraSettings = extraSettings ?? [] };
         if (broker is null) rig._broker = await TestService.RabbitMqAsync();
         rig._brokerUrl = broker ?? rig._broker!.Url;
         rig._database = await TestService.PostgreSqlAsync();
@@ -76,7 +79,14 @@ internal sealed class FaultRig : IAsyncDisposable
         return rig;
     }
 
-    public Dictionary<string, string?> Settings() => new()
+    public Dictionary<string, string?> Settings()
+    {
+        var settings = BaseSettings();
+        foreach (var (key, value) in _extraSettings) settings[key] = value;
+        return settings;
+    }
+
+    private Dictionary<string, string?> BaseSettings() => new()
     {
         ["Interactions:BaseUrl"] = Emulator.BaseAddress.ToString(),
         ["Interactions:ApiKey"] = WorkerFixture.ApiKey,
