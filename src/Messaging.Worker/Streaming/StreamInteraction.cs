@@ -43,6 +43,11 @@ internal enum StreamOutcome
     Cancelled,
     /// <summary>The request had ended before (a duplicate or a late redelivery): nothing was published or called.</summary>
     Duplicate,
+    /// <summary>
+    /// Its delivery reached <see cref="WorkerOptions.HandOverAfter"/>: the request goes on from a new copy of its message
+    /// (sent to the work queue after the lease was released), and this delivery is acknowledged.
+    /// </summary>
+    HandedOver,
 }
 
 /// <summary>
@@ -69,15 +74,38 @@ internal sealed class StreamInteractionHandler(
     StreamCheckpoints checkpoints,
     InFlightInteractions inFlight,
     RememberedCancels cancels,
+    WorkQueue workQueue,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
     ILogger<StreamInteractionHandler> logger) : ICommandHandler<StreamInteraction, StreamOutcome>
 {
     private static readonly TimeSpan ApiCancelTimeout = TimeSpan.FromSeconds(10);
     private readonly WorkerOptions _options = options.Value;
+
     public async ValueTask<StreamOutcome> Handle(StreamInteraction command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        // A delivery lives at most HandOverAfter, below the broker's consumer_timeout: a longer run goes on from a fresh
+        // copy of its message (the same path as any hand-over: released lease, resumed from the checkpoint).
+        using var handOver = new CancellationTokenSource();
+        if (_options.HandOverAfter > TimeSpan.Zero) handOver.CancelAfter(_options.HandOverAfter);
+        using var delivery = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, handOver.Token);
+        try
+        {
+            return await DeliverAsync(command, delivery.Token);
+        }
+        catch (OperationCanceledException) when (handOver.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await workQueue.SendAgainAsync(command, CancellationToken.None);
+            telemetry.Takeover("handed_over");
+            logger.LogInformation("Request {RequestId} ran for Worker:HandOverAfter ({HandOverAfter}) in one delivery; it goes on from a new copy of its message",
+                command.RequestId, _options.HandOverAfter);
+            return StreamOutcome.HandedOver;
+        }
+    }
+
+    private async ValueTask<StreamOutcome> DeliverAsync(StreamInteraction command, CancellationToken cancellationToken)
+    {
         var ids = RequestIds.Of(command);
         var body = CreateInteractionRequest.Parse(command.Request.GetRawText());
         body.Json.Remove("stream"); // the client decides: always a stream
@@ -138,7 +166,7 @@ internal sealed class StreamInteractionHandler(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Request {RequestId} still ran when this replica's drain ended; handing it over: its lease is released and the message goes back to the queue, so another replica resumes it from its checkpoint",
+            logger.LogInformation("Request {RequestId} stops here and is handed over (the replica is stopping, or its delivery reached Worker:HandOverAfter): its lease is released, and the next delivery resumes it from its checkpoint",
                 command.RequestId);
             await checkpoints.ReleaseAsync(ids.RequestId);
             ended = true;

@@ -22,6 +22,7 @@ internal static class StreamingRegistration
         services.AddWorkerMediator();
         services.AddSingleton<InFlightInteractions>();
         services.AddSingleton<CancelDispatcher>();
+        services.AddScoped<WorkQueue>();
         services.AddScoped<InteractionRelayFactory>();
         services.AddSingleton<WorkerTelemetry>();
         services.AddMetrics();

@@ -64,6 +64,17 @@ internal sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// The longest one delivery of a request runs (default 20 min; zero: no limit). RabbitMQ closes the channel of a
+    /// consumer that holds a message unacknowledged past its node's <c>consumer_timeout</c> (30 min by default, node-wide
+    /// before RabbitMQ 3.12), which would hand over every stream on it; so a run still going after this long sends a new
+    /// copy of its request to the work queue and acknowledges its own: the copy resumes it from its checkpoint, on the
+    /// same interaction (a few chunks repeated, nothing run twice, the delivery limit untouched). Keep it below the
+    /// broker's <c>consumer_timeout</c>; a duplicate waiting for another replica's long run is bounded the same way.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan HandOverAfter { get; set; } = TimeSpan.FromMinutes(20);
+
     /// <summary>What a stopping replica needs after <see cref="DrainTimeout"/> to hand its streams over and stop the bus.</summary>
     public static readonly TimeSpan HandOverAllowance = TimeSpan.FromSeconds(15);
 }

@@ -60,14 +60,15 @@ public sealed class DeliveryLimitTests
         for (var delivery = 1; delivery <= deliveries; delivery++)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
             try
             {
                 while (rig.CreatesOf(id) + ResumesOf(rig, id) < delivery) await Task.Delay(50, timeout.Token);
             }
             catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
             {
-                throw new TimeoutException($"delivery {delivery} never reached the API (creates {rig.CreatesOf(id)}, resumes {ResumesOf(rig, id)}); " +
+                throw new TimeoutException($"delivery {delivery} never reached the API (creates {rig.CreatesOf(id)}, resumes {ResumesOf(rig, id)}, " +
+                    $"events {string.Join(", ", rig.Events.Of(id).Select(e => e.Message.GetType().Name).Distinct())}); " +
                     $"the replica wrote:\n{string.Join('\n', rig.Workers[^1].Lines.TakeLast(20))}");
             }
             await Task.Delay(300, Ct); // a few deltas and a checkpoint

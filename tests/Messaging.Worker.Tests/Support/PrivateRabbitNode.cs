@@ -38,6 +38,38 @@ internal sealed class PrivateRabbitNode : IAsyncDisposable
         await CtlAsync("await_startup");
     }
 
+    /// <summary>
+    /// Sets one of the broker's settings at run time (<c>rabbitmqctl eval 'application:set_env(rabbit, Key, Value).'</c>);
+    /// channels opened afterwards read it, e.g. <c>consumer_timeout</c> and <c>channel_tick_interval</c> (how often a
+    /// channel checks it, 60 s by default).
+    /// </summary>
+    public Task SetAsync(string key, int value) =>
+        RunAsync(new ProcessStartInfo("rabbitmqctl", ["-q", "-n", Node, "eval", $"application:set_env(rabbit, {key}, {value})."])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/",
+        });
+
+    /// <summary>The node's own log as far as it is written now, to read what comes after with <see cref="LogSince"/>.</summary>
+    public long LogLength() => LogFiles().Sum(f => new FileInfo(f).Length);
+
+    /// <summary>What the node logged after <paramref name="length"/> (its log outlives the node: earlier tests wrote there too).</summary>
+    public string LogSince(long length)
+    {
+        var text = string.Concat(LogFiles().Select(f =>
+        {
+            using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }));
+        return length < text.Length ? text[(int)length..] : "";
+    }
+
+    private string[] LogFiles()
+    {
+        var folder = Path.Combine(Environment.GetEnvironmentVariable("MESSAGING_TEST_SERVICES_DIR") ?? "/var/tmp/messaging-test-services", $"rabbitmq-{Port}", "log");
+        return Directory.Exists(folder) ? [.. Directory.GetFiles(folder, "*.log").Order(StringComparer.Ordinal)] : [];
+    }
+
     /// <summary>Stops the whole node (as a crash or a host restart would, but cleanly).</summary>
     public Task StopNodeAsync() => CtlAsync("stop");
 
