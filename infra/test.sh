@@ -130,6 +130,13 @@ run_node_suite tests/conformance
 # A publisher that is not .NET (amqplib) against a real worker process on the real broker.
 worker_url="http://127.0.0.1:${WORKER_PORT:-18452}"
 say "starting a worker on $worker_url"
+if [ "$started_rabbitmq" = 1 ]; then
+  # This node keeps its data between runs: queues an older version declared without a prefix (classic ones, before
+  # the shared queues became quorum queues) would refuse the worker's declarations. Nothing else uses these names.
+  for queue in interaction-requested interaction-requested-poison interaction-cancels conversation-state conversation-state-poison conversation-cancel-router; do
+    (cd / && rabbitmqctl -q -n "messaging-test-${RABBITMQ_TEST_PORT:-5679}@localhost" delete_queue "$queue" >/dev/null 2>&1) || true
+  done
+fi
 (cd contracts/examples/node && npm ci --no-audit --no-fund --loglevel=error) || { say "npm ci failed in contracts/examples/node"; broken=1; }
 Bus__RabbitMqUrl="$RABBITMQ_URL" Interactions__BaseUrl="$EMULATOR_URL" \
   GEMINI_API_KEY=emulator ASPNETCORE_URLS="$worker_url" \

@@ -486,8 +486,10 @@ internal sealed partial class Suite
     {
         await using var connection = await new ConnectionFactory { Uri = rabbit }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        string[] queues = ["interaction-requested", "interaction-requested_error", "interaction-requested_skipped", "interaction-cancels", "downstream", "downstream_error", "downstream_skipped", "raw"];
-        foreach (var q in queues)
+        // The worker's queues (an earlier version may have declared them with other arguments), the benchmark's own.
+        string[] names = ["interaction-requested", "interaction-requested-poison", "interaction-cancels", "conversation-state", "conversation-state-poison",
+            "conversation-cancel-router", "downstream", "raw"];
+        foreach (var q in names.SelectMany(n => new[] { n, n + "_error", n + "_skipped" }))
         {
             await channel.QueueDeleteAsync(Prefix + q);
             await channel.ExchangeDeleteAsync(Prefix + q);

@@ -64,7 +64,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
         var exited = process.WaitForExitAsync();
         var first = await Task.WhenAny(worker._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
         if (first != worker._ready.Task)
+        {
+            // Not left behind: a worker that never got ready may still consume later and take another run's requests.
+            worker.Kill();
             throw new InvalidOperationException($"the worker process did not start: {string.Join('\n', worker.Errors)}");
+        }
         return worker;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mediator;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
@@ -77,10 +78,13 @@ internal sealed class StreamInteractionHandler(
     WorkQueue workQueue,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
+    IOptions<BusOptions> bus,
     ILogger<StreamInteractionHandler> logger) : ICommandHandler<StreamInteraction, StreamOutcome>
 {
     private static readonly TimeSpan ApiCancelTimeout = TimeSpan.FromSeconds(10);
     private readonly WorkerOptions _options = options.Value;
+    // Only a broker has a consumer_timeout: the in-memory transport's deliveries may last as long as their runs.
+    private readonly TimeSpan _handOverAfter = bus.Value.RabbitMqUrl is null ? TimeSpan.Zero : options.Value.HandOverAfter;
 
     public async ValueTask<StreamOutcome> Handle(StreamInteraction command, CancellationToken cancellationToken)
     {
@@ -88,7 +92,7 @@ internal sealed class StreamInteractionHandler(
         // A delivery lives at most HandOverAfter, below the broker's consumer_timeout: a longer run goes on from a fresh
         // copy of its message (the same path as any hand-over: released lease, resumed from the checkpoint).
         using var handOver = new CancellationTokenSource();
-        if (_options.HandOverAfter > TimeSpan.Zero) handOver.CancelAfter(_options.HandOverAfter);
+        if (_handOverAfter > TimeSpan.Zero) handOver.CancelAfter(_handOverAfter);
         using var delivery = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, handOver.Token);
         try
         {

@@ -65,7 +65,7 @@ internal sealed class WorkerOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(90);
 
     /// <summary>
-    /// The longest one delivery of a request runs (default 20 min; zero: no limit). RabbitMQ closes the channel of a
+    /// On RabbitMQ, the longest one delivery of a request runs (default 20 min; zero: no limit). RabbitMQ closes the channel of a
     /// consumer that holds a message unacknowledged past its node's <c>consumer_timeout</c> (30 min by default, node-wide
     /// before RabbitMQ 3.12), which would hand over every stream on it; so a run still going after this long sends a new
     /// copy of its request to the work queue and acknowledges its own: the copy resumes it from its checkpoint, on the

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Messaging.Contracts;
 using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Faults;
@@ -17,24 +18,63 @@ public sealed class BrokerOutageTests
 {
     private const int Streams = 20;
     private const int Port = 5681;
+    private static readonly string[] CancelMessageType = ["urn:message:Messaging.Contracts:CancelInteraction"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public Task Stopping_the_broker_application_for_5_seconds_loses_nothing_and_runs_nothing_twice() =>
-        RunAsync("stop_app / start_app 5 s", node => node.StopAppAsync(), async node =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(5), Ct);
-            await node.StartAppAsync();
-        });
+        RunAsync("stop_app / start_app 5 s", node => node.StopAppAsync(), TimeSpan.FromSeconds(5), node => node.StartAppAsync());
 
     [Fact]
     public Task Restarting_the_broker_node_loses_nothing_and_runs_nothing_twice() =>
-        RunAsync("node restart", node => node.StopNodeAsync(), node => node.StartNodeAsync());
+        RunAsync("node restart (3 s down)", node => node.StopNodeAsync(), TimeSpan.FromSeconds(3), node => node.StartNodeAsync());
+
+    [Fact]
+    public async Task A_cancel_published_as_the_broker_comes_back_before_the_replicas_reconnect_still_cancels_its_stream()
+    {
+        await using var node = await PrivateRabbitNode.StartAsync(Port);
+        await using var rig = await FaultRig.StartAsync(replicas: 2, Ct, broker: node.Url);
+        var id = Guid.NewGuid();
+        await rig.PublishAsync(id, FaultRig.SlowRequest(id, chunks: 150, delayMs: 100));
+        await rig.Events.FirstDeltaAsync([id], Ct);
+
+        await node.StopAppAsync();
+        await node.StartAppAsync();
+        // At once, on a connection of its own: the replicas' temporary control queues went with the broker's application
+        // and are not declared again yet; only the durable cancels' queue is bound.
+        var back = Stopwatch.GetTimestamp();
+        await PublishCancelAsync(node.Url, rig.Prefix, id);
+        var publishedAfter = Stopwatch.GetElapsedTime(back);
+
+        Assert.True(await rig.Events.WaitAsync([id], TimeSpan.FromSeconds(60), Ct));
+        var finals = rig.Events.Of(id).Select(e => e.Message).Where(m => m is InteractionCompleted or InteractionCancelled or InteractionFailed)
+            .Select(m => m.GetType().Name).ToList();
+        FaultReport.Print($"[fault] a cancel published {publishedAfter.TotalMilliseconds:0} ms after the broker was back, before the replicas reconnected: " +
+            $"final events {string.Join(", ", finals)}, API creates {rig.CreatesOf(id)}");
+        Assert.Equal(nameof(InteractionCancelled), Assert.Single(finals));
+        Assert.Equal(1, rig.CreatesOf(id));
+    }
+
+    /// <summary>A <c>CancelInteraction</c> in MassTransit's envelope, published with RabbitMQ.Client and confirmed by the broker.</summary>
+    private static async Task PublishCancelAsync(Uri broker, string prefix, Guid requestId)
+    {
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = broker }.CreateConnectionAsync(Ct);
+        await using var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(true, true), Ct);
+        var envelope = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["messageId"] = Guid.NewGuid(),
+            ["messageType"] = CancelMessageType,
+            ["message"] = new Dictionary<string, object> { ["requestId"] = requestId },
+        });
+        var properties = new RabbitMQ.Client.BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = RabbitMQ.Client.DeliveryModes.Persistent };
+        await channel.BasicPublishAsync($"{prefix}Messaging.Contracts:CancelInteraction", "", false, properties, envelope, Ct);
+    }
 
     /// <param name="stop">Takes the broker away; it is away once this returns.</param>
+    /// <param name="down">How long it stays away before <paramref name="start"/> is called.</param>
     /// <param name="start">Brings it back; it answers once this returns.</param>
-    private static async Task RunAsync(string outage, Func<PrivateRabbitNode, Task> stop, Func<PrivateRabbitNode, Task> start)
+    private static async Task RunAsync(string outage, Func<PrivateRabbitNode, Task> stop, TimeSpan down, Func<PrivateRabbitNode, Task> start)
     {
         await using var node = await PrivateRabbitNode.StartAsync(Port);
         await using var rig = await FaultRig.StartAsync(replicas: 2, Ct, broker: node.Url);
@@ -47,7 +87,9 @@ public sealed class BrokerOutageTests
             await Task.Delay(1000, Ct); // the probes have seen the bus healthy
 
             await stop(node);
-            var down = Stopwatch.GetTimestamp();
+            var stopped = Stopwatch.GetTimestamp();
+            await Task.Delay(down, Ct);
+            var starting = Stopwatch.GetTimestamp(); // the last moment the broker is surely away
             await start(node);
             var up = Stopwatch.GetTimestamp();
 
@@ -57,8 +99,8 @@ public sealed class BrokerOutageTests
             var reRuns = ids.Sum(rig.CreatesOf) - ids.Count;
             var wrongText = ids.Count(id => !rig.Events.ShowsOutputText(id));
             var (resumes, _) = rig.StreamReads();
-            // Readiness while the broker was away (its first half second aside: the probes' last answers were on their way).
-            var during = probes.SelectMany(p => p.Between(down + Stopwatch.Frequency / 2, up - Stopwatch.Frequency / 2)).ToList();
+            // Readiness while the broker was away (from half a second after it went, when the probes' last answers are in, to the moment it is started again).
+            var during = probes.SelectMany(p => p.Between(stopped + Stopwatch.Frequency / 2, starting)).ToList();
             var readyDuring = during.Count(s => s == HttpStatusCode.OK);
             var healthyAfter = probes.Select(p => p.FirstHealthyAfter(up) is { } at ? Stopwatch.GetElapsedTime(up, at).TotalSeconds : double.NaN).ToList();
             FaultReport.Print($"[fault] broker {outage} during {Streams} streams of 10 s on 2 replicas: lost {lost}, more than one final event {twice}, " +

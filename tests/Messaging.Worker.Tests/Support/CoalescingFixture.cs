@@ -80,7 +80,7 @@ public sealed class WorkerLane : IAsyncDisposable
         settings["Conversations:Enabled"] = "false";
         lane._worker = await WorkerHost.StartAsync(settings);
 
-        lane._bus = await TestBus.StartAsync(broker, lane.Prefix, ["interaction-requested", "interaction-cancels"], s => s.AddSingleton(lane.Events),
+        lane._bus = await TestBus.StartAsync(broker, lane.Prefix, ["interaction-requested", "interaction-requested-poison", "interaction-cancels"], s => s.AddSingleton(lane.Events),
             x => x.AddConsumer<EventCollector>().ExcludeFromConfigureEndpoints(),
             (context, bus) => bus.ReceiveEndpoint(new TemporaryEndpointDefinition(lane.Prefix + "test-events"), e =>
             {

@@ -67,7 +67,7 @@ internal sealed class FaultRig : IAsyncDisposable
         rig.Emulator = await EmulatorServer.StartAsync(cancellationToken: cancellationToken);
         // On a broker the test restarts, the recorder's queue is durable: it keeps what the replicas publish while this bus reconnects.
         var durable = broker is not null;
-        rig._bus = await TestBus.StartAsync(rig._brokerUrl, rig.Prefix, ["interaction-requested", "interaction-cancels", "fault-events"], s => s.AddSingleton(rig.Events),
+        rig._bus = await TestBus.StartAsync(rig._brokerUrl, rig.Prefix, ["interaction-requested", "interaction-requested-poison", "interaction-cancels", "fault-events"], s => s.AddSingleton(rig.Events),
             x => x.AddConsumer<FaultEventCollector>().Endpoint(e =>
             {
                 e.Name = rig.Prefix + "fault-events";

@@ -58,7 +58,7 @@ public sealed class WorkerFixture : IAsyncLifetime
         Emulator = await EmulatorServer.StartAsync();
         Workers = [await WorkerHost.StartAsync(WorkerSettings(), Logs), await WorkerHost.StartAsync(WorkerSettings(), Logs)];
 
-        _testBus = await TestBus.StartAsync(BrokerUrl, Prefix, ["interaction-requested", "interaction-cancels"], s => s.AddSingleton(Events),
+        _testBus = await TestBus.StartAsync(BrokerUrl, Prefix, ["interaction-requested", "interaction-requested-poison", "interaction-cancels"], s => s.AddSingleton(Events),
             x => x.AddConsumer<EventCollector>().Endpoint(e =>
             {
                 e.Name = Prefix + "test-events";

@@ -34,7 +34,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         var exited = process.WaitForExitAsync(cancellationToken);
         if (await Task.WhenAny(worker._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60), cancellationToken)) != worker._ready.Task)
+        {
+            worker.Kill(); // not left behind to consume the next test's requests
             throw new InvalidOperationException($"the worker process did not start:\n{string.Join('\n', worker.Lines.TakeLast(30))}");
+        }
         return worker;
     }
 
