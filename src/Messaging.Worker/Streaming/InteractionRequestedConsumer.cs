@@ -13,7 +13,7 @@ namespace Messaging.Worker.Streaming;
 /// is then failed on purpose, so MassTransit keeps the original in the <c>_error</c> queue (and publishes
 /// <see cref="Fault{T}"/>); a message without a requestId cannot be answered and goes there directly.
 /// </summary>
-internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
+internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
     public async Task Consume(ConsumeContext<InteractionRequested> context)
@@ -24,6 +24,13 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkerTel
         {
             telemetry.Outcome("rejected");
             throw new RequestValidationException([new ValidationProblem("requestId", "is required: a UUID that identifies this request")]);
+        }
+
+        if (waits.NotBefore(context) is { } due)
+        {
+            // Put off (its messaging-not-before header): it waits on the broker, not here, and comes back at its time.
+            await waits.WaitAsync(message, due, context.CancellationToken);
+            return;
         }
 
         try

@@ -23,6 +23,7 @@ internal static class StreamingRegistration
         services.AddSingleton<InFlightInteractions>();
         services.AddSingleton<CancelDispatcher>();
         services.AddScoped<WorkQueue>();
+        services.AddSingleton<RequestWaits>();
         services.AddScoped<InteractionRelayFactory>();
         services.AddSingleton<WorkerTelemetry>();
         services.AddMetrics();

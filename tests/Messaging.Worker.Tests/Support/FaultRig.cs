@@ -67,7 +67,7 @@ internal sealed class FaultRig : IAsyncDisposable
         rig.Emulator = await EmulatorServer.StartAsync(cancellationToken: cancellationToken);
         // On a broker the test restarts, the recorder's queue is durable: it keeps what the replicas publish while this bus reconnects.
         var durable = broker is not null;
-        rig._bus = await TestBus.StartAsync(rig._brokerUrl, rig.Prefix, ["interaction-requested", "interaction-requested-poison", "interaction-cancels", "fault-events"], s => s.AddSingleton(rig.Events),
+        rig._bus = await TestBus.StartAsync(rig._brokerUrl, rig.Prefix, ["interaction-requested", "interaction-requested-poison", "interaction-requested-wait-1s", "interaction-requested-wait-5s", "interaction-cancels", "fault-events"], s => s.AddSingleton(rig.Events),
             x => x.AddConsumer<FaultEventCollector>().Endpoint(e =>
             {
                 e.Name = rig.Prefix + "fault-events";
@@ -137,9 +137,12 @@ internal sealed class FaultRig : IAsyncDisposable
 
     public Task CancelAsync(Guid requestId) => _bus!.Bus.Publish(new CancelInteraction { RequestId = requestId });
 
-    public Task PublishAsync(Guid requestId, JsonElement request, Guid? messageId = null) =>
-        _bus!.Bus.Publish(new InteractionRequested { RequestId = requestId, Request = request },
-            context => { if (messageId is { } id) context.MessageId = id; });
+    public Task PublishAsync(Guid requestId, JsonElement request, Guid? messageId = null, IReadOnlyDictionary<string, object>? headers = null) =>
+        _bus!.Bus.Publish(new InteractionRequested { RequestId = requestId, Request = request }, context =>
+        {
+            if (messageId is { } id) context.MessageId = id;
+            foreach (var (key, value) in headers ?? new Dictionary<string, object>()) context.Headers.Set(key, value);
+        });
 
     /// <summary>How many interactions the API created for a request (its creates, counted by the label).</summary>
     public int CreatesOf(Guid requestId) => Emulator.Requests.Count(r =>

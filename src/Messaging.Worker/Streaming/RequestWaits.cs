@@ -1,0 +1,127 @@
+using System.Text.Json;
+using MassTransit;
+using Messaging.Client;
+using Messaging.Contracts;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace Messaging.Worker.Streaming;
+
+/// <summary>
+/// Puts a request off until a time: the one "wait and retry later" of the worker (RabbitMQ 3.10 has no delayed delivery
+/// without a plugin, and holding the message would run into <c>consumer_timeout</c> and the delivery limit). On RabbitMQ the
+/// request goes, as plain JSON with the time in a <see cref="NotBeforeHeader"/> header, to the longest wait queue not longer
+/// than what is left: a classic durable queue with one <c>x-message-ttl</c> (classic queues expire messages at their head,
+/// so one TTL per queue keeps them in order) that dead-letters to the work queue's own exchange, and has no consumer.
+/// Back early, it goes round again; the work queue's consumer starts it only once the time has come. The body stays on
+/// the broker throughout (a PostgreSQL table of due times would copy it into the database and add a sweep interval to
+/// every wait). On the in-memory transport the wait is a timer in this process. Declared and published with
+/// RabbitMQ.Client: MassTransit's send endpoints cannot declare a queue with these arguments.
+/// </summary>
+internal sealed class RequestWaits(IOptions<BusOptions> bus, IBus endpoints, IEndpointNameFormatter names, TimeProvider clock)
+    : IAsyncDisposable
+{
+    /// <summary>The header that holds the earliest start of a request (Unix milliseconds); a publisher may set it too.</summary>
+    public const string NotBeforeHeader = "messaging-not-before";
+
+    /// <summary>The wait queues' lengths, longest first.</summary>
+    internal static readonly TimeSpan[] Steps =
+        [TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HashSet<string> _declared = [];
+    private IConnection? _connection;
+    private IChannel? _channel;
+
+    /// <summary>When a delivery of the request may start, from its header; null when it may start now.</summary>
+    public DateTimeOffset? NotBefore(ConsumeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!context.Headers.TryGetHeader(NotBeforeHeader, out var value)) return null;
+        long ms;
+        try
+        {
+            ms = value switch
+            {
+                string text => long.Parse(text, System.Globalization.CultureInfo.InvariantCulture),
+                byte[] bytes => long.Parse(System.Text.Encoding.UTF8.GetString(bytes), System.Globalization.CultureInfo.InvariantCulture),
+                _ => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
+            };
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+        {
+            return null; // not a time: it may start now
+        }
+        var due = DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(ms, 0, 253_402_300_799_999));
+        return due > clock.GetUtcNow() ? due : null;
+    }
+
+    /// <summary>The wait queue a request due in <paramref name="left"/> goes through next: the longest step not longer than that.</summary>
+    internal static TimeSpan StepFor(TimeSpan left) => Steps.FirstOrDefault(s => s <= left, Steps[^1]);
+
+    /// <summary>Sends the request to wait until <paramref name="notBefore"/>.</summary>
+    public async Task WaitAsync(InteractionRequested request, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var work = names.Consumer<InteractionRequestedConsumer>();
+        if (bus.Value.RabbitMqUrl is null)
+        {
+            // One process: a timer, then back to the work queue with the time still on it.
+            var left = notBefore - clock.GetUtcNow();
+            if (left > TimeSpan.Zero) await Task.Delay(left, clock, cancellationToken);
+            var queue = await endpoints.GetSendEndpoint(new Uri($"exchange:{work}"));
+            await queue.Send(request, context => context.Headers.Set(NotBeforeHeader, notBefore.ToUnixTimeMilliseconds()), cancellationToken);
+            return;
+        }
+
+        var step = StepFor(notBefore - clock.GetUtcNow());
+        var name = $"{work}-wait-{Label(step)}";
+        var channel = await ChannelAsync(name, step, work, cancellationToken);
+        var properties = new BasicProperties
+        {
+            ContentType = "application/json",
+            DeliveryMode = DeliveryModes.Persistent,
+            MessageId = Guid.NewGuid().ToString(),
+            Headers = new Dictionary<string, object?> { [NotBeforeHeader] = notBefore.ToUnixTimeMilliseconds() },
+        };
+        await channel.BasicPublishAsync("", name, true, properties, JsonSerializer.SerializeToUtf8Bytes(request, Json), cancellationToken);
+    }
+
+    private static string Label(TimeSpan step) => step.TotalMinutes >= 1 ? $"{step.TotalMinutes:0}m" : $"{step.TotalSeconds:0}s";
+
+    private async Task<IChannel> ChannelAsync(string queue, TimeSpan ttl, string workExchange, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_channel is not { IsOpen: true })
+            {
+                _connection ??= await new ConnectionFactory { Uri = bus.Value.RabbitMqUrl!, AutomaticRecoveryEnabled = true, ClientProvidedName = "messaging-worker-waits" }
+                    .CreateConnectionAsync(cancellationToken);
+                _channel = await _connection.CreateChannelAsync(new CreateChannelOptions(true, true), cancellationToken);
+                _declared.Clear();
+            }
+            if (_declared.Add(queue))
+            {
+                await _channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?>
+                {
+                    ["x-message-ttl"] = (int)ttl.TotalMilliseconds,
+                    ["x-dead-letter-exchange"] = workExchange,
+                }, cancellationToken: cancellationToken);
+            }
+            return _channel;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel is not null) await _channel.DisposeAsync();
+        if (_connection is not null) await _connection.DisposeAsync();
+        _gate.Dispose();
+    }
+}
