@@ -13,8 +13,9 @@ namespace Messaging.Testing;
 /// <summary>Starts the worker as its Program.cs does, with test settings, on a free loopback port.</summary>
 public static class WorkerHost
 {
+    /// <param name="configureServices">Runs after the worker's registrations: a test's own services, or replacements.</param>
     public static async Task<WebApplication> StartAsync(IDictionary<string, string?> settings, ILoggerProvider? logs = null,
-        Action<IBusRegistrationConfigurator>? configureBus = null)
+        Action<IBusRegistrationConfigurator>? configureBus = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -34,6 +35,7 @@ public static class WorkerHost
         builder.AddServiceDefaults();
         builder.Services.AddMessagingWorker(builder.Configuration, configureBus);
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapDefaultEndpoints();

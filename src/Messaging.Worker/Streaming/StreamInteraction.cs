@@ -252,6 +252,13 @@ internal sealed class StreamInteractionHandler(
         {
             return await EndAfterAsync(ex, original, relay, entry);
         }
+        catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // Anything else (a bug, an answer we cannot read, memory running out): the requester still gets a final event.
+            logger.LogError(ex, "Request {RequestId}: an unexpected error ended it", relay.RequestId);
+            if (!original.IsStateless && relay.InteractionId.Length > 0) await TryCancelAtApiAsync(relay.InteractionId);
+            return Fail(relay, "internal_error", $"The worker could not go on with the request ({ex.GetType().Name}: {ex.Message}).", retryable: true);
+        }
     }
 
     /// <summary>A taken-over stream continues from its checkpoint: the events after its last confirmed one, or the finished interaction.</summary>
