@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -29,8 +28,7 @@ internal sealed class StreamCheckpoints : BackgroundService
     private readonly ConcurrentDictionary<Guid, byte> _running = new();
     private readonly ConcurrentQueue<Guid> _ended = new();
     private readonly SemaphoreSlim _urgent = new(0, 1);
-    private readonly Channel<(StreamCheckpoint Checkpoint, long Named)> _named =
-        Channel.CreateUnbounded<(StreamCheckpoint, long)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly GroupCommit<(StreamCheckpoint Checkpoint, long Named), bool> _names;
     private readonly GroupCommit<CheckpointClaimRequest, CheckpointClaim> _claims;
     private readonly GroupCommit<RequestFinals, bool> _endings;
 
@@ -43,7 +41,9 @@ internal sealed class StreamCheckpoints : BackgroundService
         _clock = clock;
         _logger = logger;
         _options = options.Value;
-        // A burst of requests claims (and ends) in a few statements over one connection, not one round trip each.
+        // A burst of requests claims, names its interactions and ends in a few statements over one connection, not one
+        // round trip each.
+        _names = new GroupCommit<(StreamCheckpoint Checkpoint, long Named), bool>(RecordInteractionsAsync);
         _claims = new GroupCommit<CheckpointClaimRequest, CheckpointClaim>(async claims =>
         {
             var answers = await _store.ClaimAsync(claims, Owner, _options.Lease, CancellationToken.None);
@@ -110,7 +110,7 @@ internal sealed class StreamCheckpoints : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         if (!_running.ContainsKey(checkpoint.RequestId)) return;
-        if (urgent) _named.Writer.TryWrite((checkpoint, _clock.GetTimestamp()));
+        if (urgent) _ = _names.SubmitAsync((checkpoint, _clock.GetTimestamp())); // never faults: a failed write falls back to the next interval's
         else _pending[checkpoint.RequestId] = checkpoint;
     }
 
@@ -118,33 +118,23 @@ internal sealed class StreamCheckpoints : BackgroundService
     /// Writes the checkpoints that name interactions as they come: one statement when idle, and under load every one that
     /// arrived while the previous statement ran in the next (group commit), so the window stays one round trip plus a wait.
     /// </summary>
-    private async Task RecordInteractionsAsync(CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<bool>> RecordInteractionsAsync(IReadOnlyList<(StreamCheckpoint Checkpoint, long Named)> named)
     {
-        var batch = new Dictionary<Guid, (StreamCheckpoint Checkpoint, long Named)>();
+        var latest = named.GroupBy(n => n.Checkpoint.RequestId).Select(g => g.Last()).ToList();
         try
         {
-            while (await _named.Reader.WaitToReadAsync(stoppingToken))
-            {
-                batch.Clear();
-                while (_named.Reader.TryRead(out var item)) batch[item.Checkpoint.RequestId] = item;
-                try
-                {
-                    var lost = await _store.SaveAsync(batch.Values.Select(b => b.Checkpoint).ToList(), [], Owner, _options.Lease, stoppingToken);
-                    _telemetry.CheckpointWrite("interaction", batch.Count);
-                    foreach (var (_, named) in batch.Values) _telemetry.CreateWindow(_clock.GetElapsedTime(named));
-                    foreach (var requestId in lost) LostOwnership(requestId);
-                }
-                catch (Exception ex) when (IsStoreFault(ex, stoppingToken))
-                {
-                    _telemetry.CheckpointError();
-                    // The next interval's write tries again, unless a newer checkpoint of the stream is waiting.
-                    foreach (var (checkpoint, _) in batch.Values) _pending.TryAdd(checkpoint.RequestId, checkpoint);
-                }
-            }
+            var lost = await _store.SaveAsync(latest.Select(n => n.Checkpoint).ToList(), [], Owner, _options.Lease, CancellationToken.None);
+            _telemetry.CheckpointWrite("interaction", latest.Count);
+            foreach (var (_, at) in latest) _telemetry.CreateWindow(_clock.GetElapsedTime(at));
+            foreach (var requestId in lost) LostOwnership(requestId);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (IsStoreFault(ex, CancellationToken.None))
         {
+            _telemetry.CheckpointError();
+            // The next interval's write tries again, unless a newer checkpoint of the stream is waiting.
+            foreach (var (checkpoint, _) in latest) _pending.TryAdd(checkpoint.RequestId, checkpoint);
         }
+        return [.. named.Select(_ => true)];
     }
 
     /// <summary>Records a fresh start of a request (a new attempt) before it calls the API, so a second takeover counts from it.</summary>
@@ -212,12 +202,7 @@ internal sealed class StreamCheckpoints : BackgroundService
         _pending.TryRemove(requestId, out _);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var naming = RecordInteractionsAsync(stoppingToken);
-        await WriteProgressAsync(stoppingToken);
-        await naming;
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => WriteProgressAsync(stoppingToken);
 
     private async Task WriteProgressAsync(CancellationToken stoppingToken)
     {
