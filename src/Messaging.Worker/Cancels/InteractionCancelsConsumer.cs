@@ -1,6 +1,7 @@
 using MassTransit;
 using Messaging.Client;
 using Messaging.Contracts;
+using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Cancels;
@@ -13,8 +14,6 @@ namespace Messaging.Worker.Cancels;
 /// </summary>
 internal sealed class InteractionCancelsConsumer(ICancelStore store, ILogger<InteractionCancelsConsumer> logger) : IConsumer<CancelInteraction>
 {
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
-
     public async Task Consume(ConsumeContext<CancelInteraction> context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -29,8 +28,7 @@ internal sealed class InteractionCancelsConsumer(ICancelStore store, ILogger<Int
             catch (Exception ex) when (!context.CancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
             {
                 if (failures % 10 == 0) logger.LogWarning("A cancel could not be recorded ({Reason}); trying again", ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10)))),
-                    context.CancellationToken);
+                await Task.Delay(StoreRetryDelay.After(failures), context.CancellationToken);
             }
         }
     }

@@ -18,7 +18,6 @@ namespace Messaging.Worker.Checkpoints;
 internal sealed class StreamCheckpoints : BackgroundService
 {
     private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
     private readonly IStreamCheckpointStore _store;
     private readonly WorkerTelemetry _telemetry;
     private readonly TimeProvider _clock;
@@ -312,8 +311,7 @@ internal sealed class StreamCheckpoints : BackgroundService
         _telemetry.CheckpointError();
         if (failures == 1 || failures % 10 == 0)
             _logger.LogWarning("The checkpoint _store did not answer ({Reason}); trying again to {What}", failure.Message, what);
-        var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10))));
-        await Task.Delay(delay, _clock, cancellationToken);
+        await Task.Delay(StoreRetryDelay.After(failures), _clock, cancellationToken);
     }
 
     private static bool IsStoreFault(Exception ex, CancellationToken cancellationToken) =>

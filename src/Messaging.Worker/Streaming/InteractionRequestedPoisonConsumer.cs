@@ -1,7 +1,6 @@
 using MassTransit;
 using Messaging.Client;
 using Messaging.Contracts;
-using Messaging.Interactions;
 using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -18,7 +17,8 @@ namespace Messaging.Worker.Streaming;
 internal sealed class InteractionRequestedPoisonConsumer(
     StreamCheckpoints checkpoints,
     InteractionRelayFactory relays,
-    IInteractionsClient client,
+    RequestEnds ends,
+    ApiCancellation apiCancellation,
     WorkerTelemetry telemetry,
     IOptions<BusOptions> bus,
     ILogger<InteractionRequestedPoisonConsumer> logger) : IConsumer<InteractionRequested>
@@ -35,38 +35,18 @@ internal sealed class InteractionRequestedPoisonConsumer(
             case ClaimResult.Ended or ClaimResult.DifferentBody:
                 return; // it was answered (a duplicate that piled up its deliveries, or a reused requestId that was rejected)
             case ClaimResult.Ending:
-                var recorded = FinalEvents.FromJson(claim.Finals!);
-                var republisher = relays.Create(ids, context.CancellationToken);
-                await republisher.PublishAsync(recorded);
-                await republisher.ConfirmAsync();
-                checkpoints.Ended(ids.RequestId);
+                await ends.RepublishAsync(ids, claim.Finals!, context.CancellationToken);
                 return;
         }
 
         telemetry.Outcome("poison");
         logger.LogError("Request {RequestId} was dead-lettered after more than {Limit} deliveries without an end; it fails with reason 'poison'",
             ids.RequestId, bus.Value.DeliveryLimit);
-        if (claim.Previous?.InteractionId is { } interactionId) await TryCancelAsync(interactionId);
+        if (claim.Previous?.InteractionId is { } interactionId) await apiCancellation.TryCancelAsync(interactionId);
         var relay = relays.Create(ids, context.CancellationToken, claim.Previous?.Attempt ?? 1);
         var finals = relay.Failed("poison",
             $"The request was delivered more than {bus.Value.DeliveryLimit} times without an end (Bus:DeliveryLimit): every replica that took it stopped before it ended.");
-        await checkpoints.EndingAsync(ids.RequestId, finals.ToJson(), context.CancellationToken);
-        await relay.PublishAsync(finals);
-        await relay.ConfirmAsync();
-        checkpoints.Ended(ids.RequestId);
-    }
-
-    private async Task TryCancelAsync(string interactionId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await client.CancelAsync(interactionId, timeout.Token);
-        }
-        catch (Exception ex) when (ex is InteractionsApiException or OperationCanceledException or HttpRequestException)
-        {
-            logger.LogInformation("Interaction {InteractionId} could not be cancelled at the API: {Reason}", interactionId, ex.Message);
-        }
+        await ends.EndAsync(relay, finals, context.CancellationToken);
     }
 }
 

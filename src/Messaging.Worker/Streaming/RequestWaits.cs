@@ -18,7 +18,7 @@ namespace Messaging.Worker.Streaming;
 /// every wait). On the in-memory transport the wait is a timer in this process. Declared and published with
 /// RabbitMQ.Client: MassTransit's send endpoints cannot declare a queue with these arguments.
 /// </summary>
-internal sealed class RequestWaits(IOptions<BusOptions> bus, IBus endpoints, IEndpointNameFormatter names, TimeProvider clock)
+internal sealed class RequestWaits(IOptions<BusOptions> bus, WorkQueue workQueue, TimeProvider clock)
     : IAsyncDisposable
 {
     /// <summary>The header that holds the earliest start of a request (Unix milliseconds); a publisher may set it too.</summary>
@@ -64,20 +64,18 @@ internal sealed class RequestWaits(IOptions<BusOptions> bus, IBus endpoints, IEn
     public async Task WaitAsync(InteractionRequested request, DateTimeOffset notBefore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var work = names.Consumer<InteractionRequestedConsumer>();
         if (bus.Value.RabbitMqUrl is null)
         {
             // One process: a timer, then back to the work queue with the time still on it.
             var left = notBefore - clock.GetUtcNow();
             if (left > TimeSpan.Zero) await Task.Delay(left, clock, cancellationToken);
-            var queue = await endpoints.GetSendEndpoint(new Uri($"exchange:{work}"));
-            await queue.Send(request, context => context.Headers.Set(NotBeforeHeader, notBefore.ToUnixTimeMilliseconds()), cancellationToken);
+            await workQueue.SendAsync(request, notBefore, cancellationToken);
             return;
         }
 
         var step = StepFor(notBefore - clock.GetUtcNow());
-        var name = $"{work}-wait-{Label(step)}";
-        var channel = await ChannelAsync(name, step, work, cancellationToken);
+        var name = $"{workQueue.Name}-wait-{Label(step)}";
+        var channel = await ChannelAsync(name, step, workQueue.Name, cancellationToken);
         var properties = new BasicProperties
         {
             ContentType = "application/json",

@@ -76,12 +76,13 @@ internal sealed class StreamInteractionHandler(
     InFlightInteractions inFlight,
     RememberedCancels cancels,
     WorkQueue workQueue,
+    RequestEnds ends,
+    ApiCancellation apiCancellation,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
     IOptions<BusOptions> bus,
     ILogger<StreamInteractionHandler> logger) : ICommandHandler<StreamInteraction, StreamOutcome>
 {
-    private static readonly TimeSpan ApiCancelTimeout = TimeSpan.FromSeconds(10);
     private readonly WorkerOptions _options = options.Value;
     // Only a broker has a consumer_timeout: the in-memory transport's deliveries may last as long as their runs.
     private readonly TimeSpan _handOverAfter = bus.Value.RabbitMqUrl is null ? TimeSpan.Zero : options.Value.HandOverAfter;
@@ -132,12 +133,7 @@ internal sealed class StreamInteractionHandler(
                 return StreamOutcome.Duplicate;
             case ClaimResult.Ending:
                 telemetry.Takeover("republished");
-                var recorded = FinalEvents.FromJson(claim.Finals!);
-                var republisher = relays.Create(ids, cancellationToken);
-                await republisher.PublishAsync(recorded);
-                await republisher.ConfirmAsync();
-                checkpoints.Ended(ids.RequestId);
-                return OutcomeOf(recorded);
+                return OutcomeOf(await ends.RepublishAsync(ids, claim.Finals!, cancellationToken));
         }
 
         var ended = false;
@@ -152,11 +148,7 @@ internal sealed class StreamInteractionHandler(
                 var (outcome, finals) = entry.CancelRequested && relay.InteractionId.Length == 0
                     ? (StreamOutcome.Cancelled, relay.Cancelled()) // this attempt created nothing yet: nothing to call
                     : await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, cancellationToken);
-                await relay.ConfirmAsync(); // every event before the end on the broker before the end is recorded
-                await checkpoints.EndingAsync(ids.RequestId, finals.ToJson(), cancellationToken);
-                await relay.PublishAsync(finals);
-                await relay.ConfirmAsync(); // every event on the broker before the request is acknowledged
-                checkpoints.Ended(ids.RequestId);
+                await ends.EndAsync(relay, finals, cancellationToken);
                 ended = true;
                 activity?.SetTag("messaging.outcome", outcome.ToString());
                 telemetry.Outcome(outcome.ToString().ToLowerInvariant());
@@ -203,7 +195,7 @@ internal sealed class StreamInteractionHandler(
             telemetry.Takeover("restarted");
             logger.LogWarning("Request {RequestId}: interaction {InteractionId} was store:false and cannot be read back; starting attempt {Attempt}",
                 ids.RequestId, stateless, attempt);
-            await TryCancelAtApiAsync(stateless);
+            await apiCancellation.TryCancelAsync(stateless);
         }
         else
         {
@@ -256,7 +248,7 @@ internal sealed class StreamInteractionHandler(
         {
             // Anything else (a bug, an answer we cannot read, memory running out): the requester still gets a final event.
             logger.LogError(ex, "Request {RequestId}: an unexpected error ended it", relay.RequestId);
-            if (!original.IsStateless && relay.InteractionId.Length > 0) await TryCancelAtApiAsync(relay.InteractionId);
+            if (!original.IsStateless && relay.InteractionId.Length > 0) await apiCancellation.TryCancelAsync(relay.InteractionId);
             return Fail(relay, "internal_error", $"The worker could not go on with the request ({ex.GetType().Name}: {ex.Message}).", retryable: true);
         }
     }
@@ -267,7 +259,7 @@ internal sealed class StreamInteractionHandler(
         entry.Created(relay.InteractionId);
         // A cancel that came while it waited to be claimed: a foreground stream's token has fired already; a background run
         // is cancelled at the API, and its stream then ends cancelled.
-        if (entry.CancelRequested && entry.IsBackground && !relay.HopCompleted) await TryCancelAtApiAsync(relay.InteractionId);
+        if (entry.CancelRequested && entry.IsBackground && !relay.HopCompleted) await apiCancellation.TryCancelAsync(relay.InteractionId);
         if (relay.HopCompleted) return;
         await relay.RelayAllAsync(client.ResumeStreamAsync(relay.InteractionId, relay.LastEventId, entry.Token), _ => !relay.HopCompleted, entry.Token);
     }
@@ -278,7 +270,7 @@ internal sealed class StreamInteractionHandler(
         switch (failure)
         {
             case OperationCanceledException when entry.CancelRequested:
-                if (!original.IsStateless && relay.InteractionId.Length > 0) await TryCancelAtApiAsync(relay.InteractionId);
+                if (!original.IsStateless && relay.InteractionId.Length > 0) await apiCancellation.TryCancelAsync(relay.InteractionId);
                 return (StreamOutcome.Cancelled, relay.Cancelled());
             case InteractionsApiException api:
                 logger.LogWarning("Request {RequestId}: the API answered {Status} after {Attempts} attempt(s): {ApiMessage}",
@@ -323,7 +315,7 @@ internal sealed class StreamInteractionHandler(
         var created = await client.CreateAsync(body, entry.Token);
         entry.Created(created.Id);
         await relay.CreatedAsync(created);
-        if (entry.CancelRequested) await TryCancelAtApiAsync(created.Id);
+        if (entry.CancelRequested) await apiCancellation.TryCancelAsync(created.Id);
         if (created.Status.IsFinal)
         {
             await relay.RelayAsync(new InteractionSnapshotEvent(created.WithoutInputSteps()));
@@ -372,20 +364,6 @@ internal sealed class StreamInteractionHandler(
     private static (StreamOutcome, FinalEvents) Fail(InteractionRelay relay, string reason, string message, JsonElement error = default,
         bool retryable = false, int attempts = 1) =>
         (StreamOutcome.Failed, relay.Failed(reason, message, error, retryable, attempts));
-
-    /// <summary>Asks the API to stop a run we no longer follow, so it stops costing tokens; a run that already ended answers 400.</summary>
-    private async Task TryCancelAtApiAsync(string interactionId)
-    {
-        using var timeout = new CancellationTokenSource(ApiCancelTimeout);
-        try
-        {
-            await client.CancelAsync(interactionId, timeout.Token);
-        }
-        catch (Exception ex) when (ex is InteractionsApiException or OperationCanceledException or HttpRequestException)
-        {
-            logger.LogInformation("Interaction {InteractionId} could not be cancelled at the API: {Reason}", interactionId, ex.Message);
-        }
-    }
 
     private static CreateInteractionRequest NextHop(CreateInteractionRequest original, string hopId, string token)
     {

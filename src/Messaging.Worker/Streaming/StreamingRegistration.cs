@@ -22,7 +22,9 @@ internal static class StreamingRegistration
         services.AddWorkerMediator();
         services.AddSingleton<InFlightInteractions>();
         services.AddSingleton<CancelDispatcher>();
-        services.AddScoped<WorkQueue>();
+        services.AddSingleton<WorkQueue>();
+        services.AddScoped<RequestEnds>();
+        services.AddTransient<ApiCancellation>();
         services.AddSingleton<RequestWaits>();
         services.AddScoped<InteractionRelayFactory>();
         services.AddSingleton<WorkerTelemetry>();

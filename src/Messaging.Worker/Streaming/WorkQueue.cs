@@ -8,18 +8,29 @@ namespace Messaging.Worker.Streaming;
 /// observers of <see cref="InteractionRequested"/> saw it once already). A new message starts the broker's clocks afresh:
 /// its <c>consumer_timeout</c> and its delivery count.
 /// </summary>
-internal sealed class WorkQueue(ISendEndpointProvider endpoints, IEndpointNameFormatter names)
+internal sealed class WorkQueue(IBus bus, IEndpointNameFormatter names)
 {
+    /// <summary>The work queue's name, which is also its own exchange's (bound to that queue only).</summary>
+    public string Name => names.Consumer<InteractionRequestedConsumer>();
+
     /// <summary>Sends a new copy of the request to the work queue.</summary>
-    public async Task SendAgainAsync(StreamInteraction command, CancellationToken cancellationToken)
+    public Task SendAgainAsync(StreamInteraction command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        // The work queue's own exchange (bound to that queue only): "queue:" would redeclare the queue, and its arguments
-        // (quorum, delivery limit) with it.
-        var queue = await endpoints.GetSendEndpoint(new Uri($"exchange:{names.Consumer<InteractionRequestedConsumer>()}"));
-        await queue.Send(new InteractionRequested
+        return SendAsync(new InteractionRequested
         {
             RequestId = command.RequestId, ConversationId = command.ConversationId, TurnId = command.TurnId, Request = command.Request,
+        }, notBefore: null, cancellationToken);
+    }
+
+    /// <summary>Sends <paramref name="request"/> to the work queue, with its earliest start when it has one.</summary>
+    public async Task SendAsync(InteractionRequested request, DateTimeOffset? notBefore, CancellationToken cancellationToken)
+    {
+        // The exchange, not "queue:": that would redeclare the queue, and its arguments (quorum, delivery limit) with it.
+        var queue = await bus.GetSendEndpoint(new Uri($"exchange:{Name}"));
+        await queue.Send(request, context =>
+        {
+            if (notBefore is { } due) context.Headers.Set(RequestWaits.NotBeforeHeader, due.ToUnixTimeMilliseconds());
         }, cancellationToken);
     }
 }
