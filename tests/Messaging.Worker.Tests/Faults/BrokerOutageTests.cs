@@ -48,8 +48,7 @@ public sealed class BrokerOutageTests
         var publishedAfter = Stopwatch.GetElapsedTime(back);
 
         Assert.True(await rig.Events.WaitAsync([id], TimeSpan.FromSeconds(60), Ct));
-        var finals = rig.Events.Of(id).Select(e => e.Message).Where(m => m is InteractionCompleted or InteractionCancelled or InteractionFailed)
-            .Select(m => m.GetType().Name).ToList();
+        var finals = rig.Events.Finals(id).Select(m => m.GetType().Name).ToList();
         FaultReport.Print($"[fault] a cancel published {publishedAfter.TotalMilliseconds:0} ms after the broker was back, before the replicas reconnected: " +
             $"final events {string.Join(", ", finals)}, API creates {rig.CreatesOf(id)}");
         Assert.Equal(nameof(InteractionCancelled), Assert.Single(finals));
@@ -94,24 +93,18 @@ public sealed class BrokerOutageTests
             var up = Stopwatch.GetTimestamp();
 
             var finished = await rig.Events.WaitAsync(ids, TimeSpan.FromSeconds(90), Ct);
-            var lost = ids.Count(id => rig.Events.DistinctFinals(id) == 0);
-            var twice = ids.Count(id => rig.Events.DistinctFinals(id) > 1);
-            var reRuns = ids.Sum(rig.CreatesOf) - ids.Count;
-            var wrongText = ids.Count(id => !rig.Events.ShowsOutputText(id));
+            var tally = RequestTally.Of(rig, ids);
             var (resumes, _) = rig.StreamReads();
             // Readiness while the broker was away (from half a second after it went, when the probes' last answers are in, to the moment it is started again).
             var during = probes.SelectMany(p => p.Between(stopped + Stopwatch.Frequency / 2, starting)).ToList();
             var readyDuring = during.Count(s => s == HttpStatusCode.OK);
             var healthyAfter = probes.Select(p => p.FirstHealthyAfter(up) is { } at ? Stopwatch.GetElapsedTime(up, at).TotalSeconds : double.NaN).ToList();
-            FaultReport.Print($"[fault] broker {outage} during {Streams} streams of 10 s on 2 replicas: lost {lost}, more than one final event {twice}, " +
-                $"re-runs {reRuns}, stream resumes {resumes}, text different from outputText {wrongText}; readiness during the outage: " +
+            FaultReport.Print($"[fault] broker {outage} during {Streams} streams of 10 s on 2 replicas: {tally}, stream resumes {resumes}; readiness during the outage: " +
                 $"{during.Count(s => s == HttpStatusCode.ServiceUnavailable)} × 503, {readyDuring} × 200, {during.Count(s => s is null)} unanswered of {during.Count}; " +
                 $"healthy again after the broker was back: {string.Join(" / ", healthyAfter.Select(s => $"{s:0.0} s"))}");
 
-            Assert.True(finished, $"{lost} requests have no final event");
-            Assert.Equal(0, twice);
-            Assert.Equal(0, reRuns);
-            Assert.Equal(0, wrongText);
+            Assert.True(finished, $"{tally.Lost} requests have no final event");
+            tally.AssertClean();
             Assert.True(during.Count > 0, "the probes saw nothing of the outage");
             Assert.Equal(0, readyDuring);
             Assert.All(healthyAfter, s => Assert.False(double.IsNaN(s), "a replica never became healthy again"));

@@ -30,7 +30,7 @@ public sealed class CancelDuringTakeoverTests
         await rig.CancelAsync(id);
         Assert.True(await rig.Events.WaitAsync([id], TimeSpan.FromSeconds(60), Ct));
 
-        var finals = rig.Events.Of(id).Select(e => e.Message).Where(m => m is InteractionCompleted or InteractionCancelled or InteractionFailed).ToList();
+        var finals = rig.Events.Finals(id);
         var apiCancels = rig.Emulator.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/cancel", StringComparison.Ordinal));
         FaultReport.Print($"[fault] cancel during a takeover's lease wait: final events {string.Join(", ", finals.Select(f => f.GetType().Name))}, " +
             $"cancels sent to the API {apiCancels}, API creates {rig.CreatesOf(id)}");

@@ -26,7 +26,7 @@ public sealed class DeliveryLimitTests
         var kills = await KillEachDeliveryAsync(rig, id, deliveries: 3); // the limit is 2: the third return dead-letters it
 
         Assert.True(await rig.Events.WaitAsync([id], TimeSpan.FromSeconds(60), Ct));
-        var finals = rig.Events.Of(id).Select(e => e.Message).Where(IsFinal).ToList();
+        var finals = rig.Events.Finals(id);
         var apiCancels = rig.Emulator.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/cancel", StringComparison.Ordinal));
         FaultReport.Print($"[fault] delivery limit 2, the replica killed on each of {kills} deliveries: final events " +
             $"{string.Join(", ", finals.Select(f => f is InteractionFailed failed ? $"InteractionFailed({failed.Reason})" : f.GetType().Name))}, " +
@@ -46,7 +46,7 @@ public sealed class DeliveryLimitTests
         var kills = await KillEachDeliveryAsync(rig, id, deliveries: 3);
 
         Assert.True(await rig.Events.WaitAsync([id], TimeSpan.FromSeconds(60), Ct));
-        var finals = rig.Events.Of(id).Select(e => e.Message).Where(IsFinal).ToList();
+        var finals = rig.Events.Finals(id);
         FaultReport.Print($"[fault] default delivery limit, the replica killed on {kills} deliveries: final events {string.Join(", ", finals.Select(f => f.GetType().Name))}, " +
             $"API creates {rig.CreatesOf(id)}, text = outputText {rig.Events.ShowsOutputText(id)}");
         Assert.IsType<InteractionCompleted>(Assert.Single(finals));
@@ -84,6 +84,4 @@ public sealed class DeliveryLimitTests
         return rig.Emulator.Requests.Count(r => r.Method == "GET" && r.QueryString.Contains("stream=true", StringComparison.Ordinal) &&
             interactions.Any(i => r.Path.Contains(i, StringComparison.Ordinal)));
     }
-
-    private static bool IsFinal(object message) => message is InteractionCompleted or InteractionFailed or InteractionCancelled or InteractionRequiresAction;
 }

@@ -41,7 +41,7 @@ public sealed class DrainTests
 
         var all = ids.Concat(arriving).ToList();
         var finished = await rig.Events.WaitAsync(all, TimeSpan.FromSeconds(60), Ct);
-        var report = Report(rig, all);
+        var report = RequestTally.Of(rig, all);
         var arrivingOnDraining = arriving.Count(id => CreatedWith(rig, id) == Draining);
         var (resumes, _) = rig.StreamReads();
         FaultReport.Print($"[fault] SIGTERM during {Streams} streams of 3 s ({held} on the draining replica), {Arriving} requests arriving: " +
@@ -72,7 +72,7 @@ public sealed class DrainTests
         var exited = await draining.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
         var exitSeconds = (DateTimeOffset.UtcNow - terminatedAt).TotalSeconds;
         var finished = await rig.Events.WaitAsync(ids, TimeSpan.FromSeconds(60), Ct);
-        var report = Report(rig, ids);
+        var report = RequestTally.Of(rig, ids);
         var resumed = rig.Emulator.Requests
             .Where(r => r.Method == "GET" && r.QueryString.Contains("last_event_id", StringComparison.Ordinal) && KeyOf(r) == Staying).ToList();
         var handOver = resumed.Count == 0 ? 0 : resumed.Max(r => (r.ReceivedAt - terminatedAt).TotalSeconds);
@@ -105,24 +105,4 @@ public sealed class DrainTests
     private static string? CreatedWith(FaultRig rig, Guid requestId) => rig.Emulator.Requests
         .Where(r => r.Method == "POST" && r.Path.EndsWith("/interactions", StringComparison.Ordinal) && r.Body.Contains(requestId.ToString(), StringComparison.Ordinal))
         .Select(KeyOf).FirstOrDefault();
-
-    private static DrainReport Report(FaultRig rig, List<Guid> ids) => new(
-        Lost: ids.Count(id => rig.Events.DistinctFinals(id) == 0),
-        Twice: ids.Count(id => rig.Events.DistinctFinals(id) > 1),
-        ReRuns: ids.Sum(rig.CreatesOf) - ids.Count,
-        WrongText: ids.Count(id => !rig.Events.ShowsOutputText(id)));
-
-    private sealed record DrainReport(int Lost, int Twice, int ReRuns, int WrongText)
-    {
-        public override string ToString() =>
-            $"lost {Lost}, more than one final event {Twice}, re-runs {ReRuns}, text different from outputText {WrongText}";
-
-        public void AssertClean()
-        {
-            Assert.Equal(0, Lost);
-            Assert.Equal(0, Twice);
-            Assert.Equal(0, ReRuns);
-            Assert.Equal(0, WrongText);
-        }
-    }
 }

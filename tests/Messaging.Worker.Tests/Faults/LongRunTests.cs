@@ -39,7 +39,7 @@ public sealed class LongRunTests
 
         Assert.True(await rig.Events.WaitAsync([background, foreground], TimeSpan.FromSeconds(90), Ct));
         var ids = new[] { background, foreground };
-        var finals = ids.Select(id => rig.Events.Of(id).Select(e => e.Message).Where(IsFinal).Select(m => m.GetType().Name).ToList()).ToList();
+        var finals = ids.Select(id => rig.Events.Finals(id).Select(m => m.GetType().Name).ToList()).ToList();
         var creates = ids.Select(rig.CreatesOf).ToList();
         var (resumes, replays) = rig.StreamReads();
         var handedOver = rig.Workers.Sum(w => w.Lines.Count(l => l.Contains("goes on from a new copy of its message", StringComparison.Ordinal)));
@@ -55,8 +55,6 @@ public sealed class LongRunTests
         Assert.Equal(0, timedOut);
         Assert.All(ids, id => Assert.True(rig.Events.ShowsOutputText(id)));
     }
-
-    private static bool IsFinal(object message) => message is InteractionCompleted or InteractionFailed or InteractionCancelled or InteractionRequiresAction;
 
     private static JsonElement Background(JsonElement request)
     {

@@ -59,8 +59,7 @@ public sealed class RememberedCancelTests
         Assert.True(apiCancels >= 1, "the stored interaction was not cancelled at the API");
     }
 
-    private static List<string> FinalsOf(FaultRig rig, Guid id) => rig.Events.Of(id).Select(e => e.Message)
-        .Where(m => m is InteractionCompleted or InteractionCancelled or InteractionFailed or InteractionRequiresAction).Select(m => m.GetType().Name).ToList();
+    private static List<string> FinalsOf(FaultRig rig, Guid id) => rig.Events.Finals(id).Select(m => m.GetType().Name).ToList();
 
     private static System.Text.Json.JsonElement Background(System.Text.Json.JsonElement request)
     {

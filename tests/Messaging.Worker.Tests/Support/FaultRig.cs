@@ -191,6 +191,9 @@ internal sealed class FaultEvents
     /// <summary>The final events (by messageId: a replay of the same final event counts once; a rejected duplicate is not one).</summary>
     public int DistinctFinals(Guid requestId) => Of(requestId).Where(e => IsFinal(e.Message)).Select(e => e.MessageId).Distinct().Count();
 
+    /// <summary>The request's final events as delivered (replays included), in arrival order.</summary>
+    public IReadOnlyList<object> Finals(Guid requestId) => Of(requestId).Select(e => e.Message).Where(IsFinal).ToList();
+
     /// <summary>Final events delivered, replays included.</summary>
     public int FinalDeliveries(Guid requestId) => Of(requestId).Count(e => IsFinal(e.Message));
 
