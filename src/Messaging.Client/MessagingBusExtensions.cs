@@ -44,6 +44,7 @@ public static class MessagingBusExtensions
                         context.GetService<ILoggerFactory>()?.CreateLogger(typeof(BrokerReconnect)).LogWarning(
                             "This MassTransit version does not let the bus's reconnect schedule be shortened: after a broker outage it reconnects on MassTransit's own schedule (up to 30 s between attempts)");
                     Prefix(bus, options.NamePrefix);
+                    Nesting(bus);
                     configureEndpoints?.Invoke(context, bus);
                     bus.ConfigureEndpoints(context);
                 });
@@ -53,6 +54,7 @@ public static class MessagingBusExtensions
                 x.UsingInMemory((context, bus) =>
                 {
                     Prefix(bus, options.NamePrefix);
+                    Nesting(bus);
                     configureEndpoints?.Invoke(context, bus);
                     bus.ConfigureEndpoints(context);
                 });
@@ -78,6 +80,13 @@ public static class MessagingBusExtensions
         endpoint.ConcurrentMessageLimit = 1;
         endpoint.PrefetchCount = prefetchCount;
     }
+
+    // The serializer's options are MassTransit's, process-wide: every bus here reads and writes the same depth.
+    private static void Nesting(IBusFactoryConfigurator bus) => bus.ConfigureJsonSerializerOptions(options =>
+    {
+        options.MaxDepth = MessageNesting.MaxMessageDepth;
+        return options;
+    });
 
     private static void Prefix(IBusFactoryConfigurator bus, string? prefix)
     {

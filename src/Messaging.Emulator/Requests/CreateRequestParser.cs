@@ -11,6 +11,12 @@ namespace Messaging.Emulator.Requests;
 /// </summary>
 internal static class CreateRequestParser
 {
+    /// <summary>
+    /// Levels a create body may nest (the body itself is the first): the worker's limit for a request
+    /// (<c>Messaging.Client.MessageNesting.MaxRequestDepth</c>), so whatever the worker sends is read.
+    /// </summary>
+    public const int MaxDepth = 128;
+
     private static readonly string[] KnownFields =
     [
         "model", "agent", "input", "system_instruction", "tools", "generation_config", "response_format", "stream", "background",
@@ -31,7 +37,7 @@ internal static class CreateRequestParser
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
+            root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = MaxDepth });
             EmulatorJson.Materialize(root);
         }
         catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException)

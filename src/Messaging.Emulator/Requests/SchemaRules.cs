@@ -12,7 +12,8 @@ namespace Messaging.Emulator.Requests;
 /// </summary>
 internal static class SchemaRules
 {
-    private const int MaxDepth = 24;
+    // As deep as a request may nest at all (CreateRequestParser.MaxDepth): a schema that parses is never too deep.
+    private const int MaxDepth = CreateRequestParser.MaxDepth;
     private const int MaxNodes = 2000;
     private static readonly string[] Types = ["object", "array", "string", "integer", "number", "boolean", "null"];
 

@@ -8,7 +8,8 @@ namespace Messaging.Worker.Conversations;
 /// The saga's queue (<c>conversation-state</c>, a quorum queue by default), shared by every replica. A message that loses an optimistic-concurrency
 /// race (another replica saved the same conversation first) is retried against the fresh state; the in-memory outbox
 /// holds what the saga publishes until its state is saved, so a retried message never publishes twice. Plain JSON is
-/// accepted, as on the work queue, for executors in other languages.
+/// accepted, as on the work queue, for executors in other languages: its type is that of the exchange it came through
+/// (<see cref="ExchangeTypedRawMessages"/>). Broken copies of requests are left to the work queue (<see cref="AnsweredByWorkQueue"/>).
 /// </summary>
 internal sealed class ConversationStateDefinition : SagaDefinition<ConversationState>
 {
@@ -45,6 +46,8 @@ internal sealed class ConversationStateDefinition : SagaDefinition<ConversationS
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        endpointConfigurator.UseFilter(new ExchangeTypedRawMessages(context));
+        endpointConfigurator.DropUnreadRequestCopies(context);
         // A quorum queue; what exceeds the delivery limit waits in conversation-state-poison for an operator.
         var names = context.GetService<IEndpointNameFormatter>() ?? DefaultEndpointNameFormatter.Instance;
         endpointConfigurator.UseSharedQueueWithHoldingQueue(_bus, names.Saga<ConversationState>() + "-poison");
@@ -52,6 +55,7 @@ internal sealed class ConversationStateDefinition : SagaDefinition<ConversationS
         endpointConfigurator.UseMessageRetry(r =>
         {
             r.Ignore<EarlyEventException>();
+            r.Ignore<System.Runtime.Serialization.SerializationException>(); // a message that cannot be read will not read better later
             r.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
         });
         // An event that overtook its request waits for it: retried until a little past EarlyEventPatience (5 s by default).

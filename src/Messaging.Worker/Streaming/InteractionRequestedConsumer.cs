@@ -3,6 +3,7 @@ using Mediator;
 using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Intake;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -10,8 +11,9 @@ namespace Messaging.Worker.Streaming;
 /// <summary>
 /// The work queue's consumer: hands each <see cref="InteractionRequested"/> to <see cref="StreamInteraction"/>.
 /// Bad input is never silent and never lost: an invalid request gets <see cref="InteractionRejected"/> and
-/// is then failed on purpose, so MassTransit keeps the original in the <c>_error</c> queue (and publishes
-/// <see cref="Fault{T}"/>); a message without a requestId cannot be answered and goes there directly.
+/// is then failed on purpose, so MassTransit keeps the original in the <c>_error</c> queue; what cannot be read as a
+/// request at all is answered from its raw body by the endpoint's error pipe (<see cref="RequestIntake"/>), and only a
+/// message with no readable requestId goes to the error queue unanswered. Each gets one <see cref="Fault{T}"/>.
 /// </summary>
 internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
@@ -22,8 +24,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
         var message = context.Message;
         if (message.RequestId == Guid.Empty)
         {
-            telemetry.Outcome("rejected");
-            throw new RequestValidationException([new ValidationProblem("requestId", "is required: a UUID that identifies this request")]);
+            throw new RequestIdMissingException(); // the error pipe reads the raw body again: the id may be there after all
         }
 
         if (waits.NotBefore(context) is { } due)
@@ -82,6 +83,7 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.PrefetchCount = _prefetch;
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        endpointConfigurator.UseRequestIntake(context);
         // Past the delivery limit a request goes to the poison queue's own exchange, whose consumer answers it.
         var names = context.GetService<IEndpointNameFormatter>() ?? DefaultEndpointNameFormatter.Instance;
         endpointConfigurator.UseSharedQueue(_bus, names.Consumer<InteractionRequestedPoisonConsumer>());

@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using FluentValidation;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Intake;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -46,6 +48,15 @@ internal sealed class StreamInteractionValidator : AbstractValidator<StreamInter
         if (size > maxBytes)
         {
             yield return new("request", $"is {size} bytes; the limit is {maxBytes} bytes (Worker:MaxRequestBytes). Send large media by uri instead of inline data");
+            yield break;
+        }
+
+        // Too deep for the API's parsers, or text that is not Unicode: said with its path, before anything reads a string.
+        var text = JsonWalk.Run(JsonMarshal.GetRawUtf8Value(request), "request", MessageNesting.MaxRequestDepth,
+            $"a request may nest {MessageNesting.MaxRequestDepth} levels, the request object being the first");
+        if (text.Problems.Count > 0)
+        {
+            foreach (var problem in text.Problems) yield return problem;
             yield break;
         }
 

@@ -1,6 +1,7 @@
 using MassTransit;
 using Messaging.Interactions;
 using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Intake;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -26,6 +27,7 @@ internal static class StreamingRegistration
         services.AddScoped<RequestEnds>();
         services.AddTransient<ApiCancellation>();
         services.AddSingleton<RequestWaits>();
+        services.AddSingleton<RequestAnswers>();
         services.AddScoped<InteractionRelayFactory>();
         services.AddSingleton<WorkerTelemetry>();
         services.AddMetrics();
