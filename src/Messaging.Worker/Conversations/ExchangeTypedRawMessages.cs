@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
 using MassTransit;
-using MassTransit.Context;
 using MassTransit.Serialization;
 
 namespace Messaging.Worker.Conversations;
@@ -11,9 +9,15 @@ namespace Messaging.Worker.Conversations;
 /// <c>InteractionRequested</c> would also be read as a <c>ConversationTurnRequested</c> (and rejected for its missing
 /// input). A plain-JSON message that came through a message type's exchange is that type and no other; one that came
 /// another way (sent to the queue itself) is read as before, as any type the saga takes.
+/// <para>
+/// MassTransit runs an endpoint's filters once per message type the endpoint takes, on the message already read as
+/// that type: this filter lets through only the type whose exchange the delivery came through.
+/// </para>
 /// </summary>
 internal sealed class ExchangeTypedRawMessages(IRegistrationContext registration) : IFilter<ConsumeContext>
 {
+    private static readonly ConcurrentDictionary<Type, Type?> MessageTypes = new();
+    private readonly ConcurrentDictionary<Type, string> _exchanges = new();
     private IBus? _bus;
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("exchangeTypedRawMessages");
@@ -24,24 +28,20 @@ internal sealed class ExchangeTypedRawMessages(IRegistrationContext registration
         ArgumentNullException.ThrowIfNull(next);
         if (context.SerializerContext is SystemTextJsonRawSerializerContext
             && context.ReceiveContext.TryGetPayload(out RabbitMqBasicConsumeContext? delivery)
-            && !string.IsNullOrEmpty(delivery.Exchange))
-        {
-            _bus ??= registration.GetRequiredService<IBus>();
-            return next.Send(new OneTypeConsumeContext(context, delivery.Exchange, _bus));
-        }
+            && !string.IsNullOrEmpty(delivery.Exchange)
+            && MessageTypes.GetOrAdd(context.GetType(), MessageTypeOf) is { } type
+            && ExchangeOf(type) != delivery.Exchange)
+            return Task.CompletedTask; // not this type: it came through another type's exchange
         return next.Send(context);
     }
 
-    /// <summary>The message is of the types whose exchange it came through (or none, when that exchange names no type).</summary>
-    private sealed class OneTypeConsumeContext(ConsumeContext context, string exchange, IBus bus) : ConsumeContextProxy(context)
+    private string ExchangeOf(Type type) => _exchanges.GetOrAdd(type, t =>
     {
-        private static readonly ConcurrentDictionary<Type, string> Exchanges = new();
+        _bus ??= registration.GetRequiredService<IBus>();
+        var topology = typeof(IBusTopology).GetMethod(nameof(IBusTopology.Message))!.MakeGenericMethod(t).Invoke(_bus.Topology, null)!;
+        return (string)topology.GetType().GetProperty(nameof(IMessageTopology<object>.EntityName))!.GetValue(topology)!;
+    });
 
-        public override bool TryGetMessage<T>([NotNullWhen(true)] out ConsumeContext<T>? consumeContext) where T : class
-        {
-            if (Exchanges.GetOrAdd(typeof(T), _ => bus.Topology.Message<T>().EntityName) == exchange) return base.TryGetMessage(out consumeContext);
-            consumeContext = null;
-            return false;
-        }
-    }
+    private static Type? MessageTypeOf(Type contextType) => contextType.GetInterfaces()
+        .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(ConsumeContext<>))?.GetGenericArguments()[0];
 }
