@@ -30,7 +30,7 @@ internal sealed class AnswerFailedRequestsFilter(RequestAnswers answers) : IFilt
         var body = context.Body.GetBytes();
         var read = ReadMessage(context) ?? (body.Length <= FaultPayloadLimit ? ReadSmall(body) : null);
         UnreadRequest? unread = null;
-        if (!Chain(context.Exception).Any(e => e is RequestValidationException))
+        if (!Chain(context.Exception).Any(e => e is RequestValidationException or RequestFailedException))
         {
             unread = UnreadRequest.Read(body, RequestAnswers.SentBare(context));
             IReadOnlyList<ValidationProblem> problems = unread.Problems.Count > 0 ? unread.Problems

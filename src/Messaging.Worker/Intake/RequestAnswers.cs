@@ -14,6 +14,26 @@ internal sealed class RequestAnswers(WorkerTelemetry telemetry, ILogger<RequestA
     public static bool SentBare(ReceiveContext context) =>
         string.Equals(context.ContentType?.MediaType, "application/json", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Publishes <see cref="InteractionFailed"/> (reason <c>internal_error</c>, retryable) for a request that was read and then failed unanswered.</summary>
+    public async Task FailAsync(ReceiveContext context, InteractionRequested request, string message)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        telemetry.Outcome("failed");
+        logger.LogError("Request {RequestId} failed unanswered; answering it: {Message}", request.RequestId, message);
+        var endpoint = await context.PublishEndpointProvider.GetPublishSendEndpoint<InteractionFailed>();
+        await endpoint.Send(new InteractionFailed
+        {
+            RequestId = request.RequestId,
+            ConversationId = request.ConversationId ?? request.RequestId,
+            TurnId = request.TurnId ?? request.RequestId,
+            Reason = "internal_error",
+            Message = message,
+            Retryable = true,
+            Attempts = 0,
+        }, context.CancellationToken);
+    }
+
     /// <summary>Publishes the rejection when <paramref name="unread"/> names a request; logs either way.</summary>
     public async Task RejectAsync(ReceiveContext context, UnreadRequest unread, IReadOnlyList<ValidationProblem> problems)
     {

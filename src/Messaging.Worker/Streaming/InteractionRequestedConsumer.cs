@@ -15,7 +15,8 @@ namespace Messaging.Worker.Streaming;
 /// request at all is answered from its raw body by the endpoint's error pipe (<see cref="RequestIntake"/>), and only a
 /// message with no readable requestId goes to the error queue unanswered. Each gets one <see cref="Fault{T}"/>.
 /// </summary>
-internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
+internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, WorkerTelemetry telemetry,
+    ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
     public async Task Consume(ConsumeContext<InteractionRequested> context)
@@ -50,6 +51,12 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
                 Errors = ex.Problems,
             }, context.CancellationToken);
             throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)
+        {
+            // Not the requester's fault, and nothing answered it: it still gets a final event.
+            await answers.FailAsync(context.ReceiveContext, message, $"The worker could not handle the request ({ex.GetType().Name}: {ex.Message}).");
+            throw new RequestFailedException($"Request {message.RequestId} failed unanswered; answered with InteractionFailed(internal_error)", ex);
         }
     }
 }

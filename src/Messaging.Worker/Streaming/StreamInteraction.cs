@@ -141,7 +141,22 @@ internal sealed class StreamInteractionHandler(
         {
             // A cancel that came first (before the request, or while its replica was away) is remembered.
             if (cancels.Names(ids.RequestId, ids.TurnId, claim.Previous?.InteractionId)) entry.RequestCancel();
-            var relay = await StartAsync(ids, body, claim.Previous, cancellationToken);
+            InteractionRelay relay;
+            try
+            {
+                relay = await StartAsync(ids, body, claim.Previous, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                // It could not even start (a checkpoint it cannot restore, a bug): the requester still gets a final event.
+                logger.LogError(ex, "Request {RequestId}: it could not be started", ids.RequestId);
+                var failed = relays.Create(ids, cancellationToken, (claim.Previous?.Attempt ?? 0) + 1, supersedes: claim.Previous?.InteractionId);
+                await ends.EndAsync(failed, failed.Failed("internal_error",
+                    $"The worker could not start the request ({ex.GetType().Name}: {ex.Message}).", retryable: true), cancellationToken);
+                ended = true;
+                telemetry.Outcome("failed");
+                return StreamOutcome.Failed;
+            }
             telemetry.StreamsInFlight(1);
             try
             {

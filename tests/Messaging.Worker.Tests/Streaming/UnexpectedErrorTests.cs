@@ -6,6 +6,8 @@ using Messaging.Interactions;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Streaming;
 using Messaging.Testing;
+using Messaging.Worker.Checkpoints;
+using System.Text.Json.Nodes;
 using Messaging.Worker.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,7 +15,7 @@ namespace Messaging.Worker.Tests.Streaming;
 
 /// <summary>
 /// A run that fails in a way nothing anticipates (here: the API client throws an exception of no kind the worker knows,
-/// mid-stream) still ends with a final event, so the requester never waits forever. One process, the in-memory bus.
+/// mid-stream, or a checkpoint that cannot be restored) still ends with a final event, so the requester never waits forever. One process, the in-memory bus.
 /// </summary>
 public sealed class UnexpectedErrorTests
 {
@@ -47,6 +49,47 @@ public sealed class UnexpectedErrorTests
             Assert.Equal("internal_error", failed.Reason);
             Assert.Contains(nameof(InvalidProgramException), failed.Message, StringComparison.Ordinal);
             Assert.True(failed.Retryable);
+        }
+        finally
+        {
+            await app.StopAsync(Ct);
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_request_whose_checkpoint_cannot_be_restored_ends_with_InteractionFailed_internal_error()
+    {
+        var events = new FaultEvents();
+        var id = Guid.NewGuid();
+        var request = System.Text.Json.JsonDocument.Parse("{\"model\":\"gemini-3.5-flash\",\"input\":\"Hello\"}").RootElement;
+        // A replica died holding the request and left a checkpoint no replica can restore.
+        var store = new InMemoryStreamCheckpointStore(TimeProvider.System);
+        var deadOwner = Guid.NewGuid();
+        await store.ClaimAsync([new CheckpointClaimRequest(id, RequestBodyHash.Of(request), Guid.NewGuid())], deadOwner, TimeSpan.FromMilliseconds(1), Ct);
+        await store.SaveAsync([new StreamCheckpoint(id, 1, "v1_gone", new JsonObject { ["hop"] = "not a hop" })], [], deadOwner, TimeSpan.FromMilliseconds(1), Ct);
+        await Task.Delay(50, Ct);
+
+        await using var emulator = await EmulatorServer.StartAsync(cancellationToken: Ct);
+        var app = await WorkerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Interactions:BaseUrl"] = emulator.BaseAddress.ToString(),
+            ["Interactions:ApiKey"] = WorkerFixture.ApiKey,
+            ["Conversations:Enabled"] = "false",
+        }, configureBus: x => x.AddConsumer<FaultEventCollector>(), configureServices: services =>
+        {
+            services.AddSingleton(events);
+            services.AddSingleton<IStreamCheckpointStore>(store);
+        });
+        try
+        {
+            await app.Services.GetRequiredService<IBus>().Publish(new InteractionRequested { RequestId = id, Request = request }, Ct);
+
+            Assert.True(await events.WaitAsync([id], TimeSpan.FromSeconds(30), Ct), "the request got no final event");
+            var failed = Assert.IsType<InteractionFailed>(Assert.Single(events.Of(id).Select(e => e.Message), m => m is InteractionCompleted or InteractionFailed or InteractionCancelled));
+            Assert.Equal("internal_error", failed.Reason);
+            Assert.Contains("could not start the request", failed.Message, StringComparison.Ordinal);
+            Assert.Equal(0, emulator.Requests.Count(r => r.Method == "POST"));
         }
         finally
         {
