@@ -39,6 +39,7 @@ internal sealed class AnswerFailedRequestsFilter(RequestAnswers answers) : IFilt
             await answers.RejectAsync(context, unread, problems);
         }
 
+        if (read is null) unread ??= UnreadRequest.Read(body, RequestAnswers.SentBare(context)); // the ids, at least
         var faulted = read is null
             ? new InteractionRequested { RequestId = unread?.RequestId ?? Guid.Empty, ConversationId = unread?.ConversationId, TurnId = unread?.TurnId }
             : body.Length > FaultPayloadLimit ? read with { Request = default } : read;

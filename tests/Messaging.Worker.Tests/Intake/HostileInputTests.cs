@@ -1,5 +1,6 @@
 using System.Globalization;
 using Messaging.Contracts;
+using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Intake;
 
@@ -9,6 +10,8 @@ namespace Messaging.Worker.Tests.Intake;
 /// request is served and never also rejected; no message makes more than one fault; the replicas still serve after.
 /// </summary>
 [Trait("Category", "Fault")]
+[Trait("Needs", "RabbitMQ")]
+[Trait("Needs", "PostgreSQL")]
 public sealed class HostileInputTests(HostileInputRig rig, ITestOutputHelper output) : IClassFixture<HostileInputRig>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
@@ -42,6 +45,8 @@ public sealed class HostileInputTests(HostileInputRig rig, ITestOutputHelper out
             output.WriteLine($"  {kind.Key}: {kind.Count()} sent, {answers.Count(a => a.Any(x => x is InteractionRejected))} rejected, "
                 + $"{answers.Count(a => a.Any(x => x is not InteractionRejected))} served, {kind.Sum(m => faults[m.MessageId])} faults");
         }
+        FaultReport.Print($"hostile input (seed {seed}): {messages.Count} messages, {readable.Count} with a readable requestId; unanswered {unanswered.Count}, "
+            + $"answered twice {twice.Count}, sound requests rejected {rejectedSound.Count}, faults {faults.Values.Sum()} (max {faults.Values.Max()} per message)");
         output.WriteLine($"unanswered {unanswered.Count}, answered twice {twice.Count}, sound requests rejected {rejectedSound.Count}, "
             + $"faults {faults.Values.Sum()} (max {faults.Values.Max()} per message), error queue {await rig.DepthAsync("interaction-requested_error")}, "
             + $"skipped {await rig.DepthAsync("interaction-requested_skipped")}, saga error queue {await rig.DepthAsync("conversation-state_error")}, "

@@ -46,6 +46,10 @@ public sealed class BadInputTests(WorkerFixture fixture) : WorkerTest(fixture)
         Assert.Equal("request", problem.Field);
         Assert.Contains($"the limit is {WorkerFixture.MaxRequestBytes} bytes", problem.Message, StringComparison.Ordinal);
         await AssertKeptInErrorQueueAsync(events.RequestId, "oversize");
+        // One fault, naming the request without carrying its megabytes again.
+        var faulted = await Fixture.Events.WaitAsync(events.RequestId, e => e.Of<Fault<InteractionRequested>>().Any(), "the fault");
+        var fault = Assert.Single(faulted.Of<Fault<InteractionRequested>>());
+        Assert.True(fault.Message.Request.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null, "the fault repeats the request");
     }
 
     [Fact]
