@@ -50,6 +50,20 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>The replica's HTTP address (health endpoints), once it listens.</summary>
     public Uri? BaseAddress { get; private set; }
 
+    /// <summary>The process's resident memory now, in bytes (Linux: <c>VmRSS</c>); 0 once it has exited.</summary>
+    public long ResidentBytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>SIGKILL.</summary>
     public void Kill()
     {
