@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
 using MassTransit;
 using Mediator;
 using Messaging.Client;
@@ -15,10 +17,16 @@ namespace Messaging.Worker.Streaming;
 /// request at all is answered from its raw body by the endpoint's error pipe (<see cref="RequestIntake"/>), and only a
 /// message with no readable requestId goes to the error queue unanswered. Each gets one <see cref="Fault{T}"/>.
 /// </summary>
-internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, WorkerTelemetry telemetry,
-    ILogger<InteractionRequestedConsumer> logger)
+internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
+    IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
+    /// <summary>How long a request that does not fit the memory budget waits here for room before it waits on the broker.</summary>
+    public static readonly TimeSpan MemoryPatience = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long it then waits on the broker before it is tried again.</summary>
+    public static readonly TimeSpan MemoryWait = TimeSpan.FromSeconds(1);
+
     public async Task Consume(ConsumeContext<InteractionRequested> context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -37,6 +45,21 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
 
         try
         {
+            var size = message.Request.ValueKind == JsonValueKind.Object ? JsonMarshal.GetRawUtf8Value(message.Request).Length : 0;
+            if (size <= options.Value.MaxRequestBytes && !budget.CanEverFit(size))
+                throw new RequestValidationException([new ValidationProblem("request",
+                    $"is {size} bytes and needs about {MemoryBudget.CostOf(size)} bytes of memory while it runs, more than a replica's budget of {budget.Total} bytes " +
+                    "(Worker:MemoryBudget; by default 40 % of the memory the container gives .NET). Send large media by uri, or give the replicas more memory")]);
+            using var reservation = await budget.ReserveAsync(size, MemoryPatience, context.CancellationToken);
+            if (reservation is null)
+            {
+                // Not now: it waits on the broker (its memory given back at once) and comes back to any replica.
+                telemetry.Outcome("memory_wait");
+                logger.LogInformation("Request {RequestId} ({Size} bytes) waits: the replica's memory budget ({Reserved} of {Total} bytes reserved) has no room for it now",
+                    message.RequestId, size, budget.Reserved, budget.Total);
+                await waits.WaitAsync(message, DateTimeOffset.UtcNow + MemoryWait, context.CancellationToken);
+                return;
+            }
             await mediator.Send(StreamInteraction.From(message), context.CancellationToken);
         }
         catch (RequestValidationException ex)
@@ -65,7 +88,9 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
 /// The work queue: a durable queue (<c>interaction-requested</c>, a quorum queue by default: <see cref="BusOptions.QueueType"/>)
 /// shared by every replica as competing consumers; a request delivered more than <see cref="BusOptions.DeliveryLimit"/>
 /// times is dead-lettered to <see cref="InteractionRequestedPoisonConsumer"/>. Each replica runs at most <see cref="WorkerOptions.MaxConcurrentStreams"/> interactions and
-/// prefetches <see cref="BusOptions.PrefetchCount"/> (default the same). No message retry: the API client
+/// prefetches <see cref="BusOptions.PrefetchCount"/> (default the same, fewer when the memory budget cannot hold that many
+/// messages of <see cref="WorkerOptions.MaxRequestBytes"/>: <see cref="DefaultPrefetch"/>); a request starts only when it fits
+/// the <see cref="MemoryBudget"/>, and waits on the broker when it does not fit now. No message retry: the API client
 /// retries what is worth retrying, and running a half-published stream again would duplicate its events.
 /// Plain JSON (content type <c>application/json</c>, no MassTransit envelope) is accepted too, for publishers
 /// in other languages.
@@ -76,14 +101,26 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
     private readonly BusOptions _bus;
 
     /// <summary>Reads the limits from the options.</summary>
-    public InteractionRequestedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus)
+    public InteractionRequestedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus, MemoryBudget budget)
     {
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(budget);
         ConcurrentMessageLimit = worker.Value.MaxConcurrentStreams;
-        _prefetch = bus.Value.PrefetchCount ?? worker.Value.MaxConcurrentStreams;
+        _prefetch = bus.Value.PrefetchCount ?? DefaultPrefetch(worker.Value, budget);
         _bus = bus.Value;
     }
+    /// <summary>
+    /// The replica's stream limit, but no more messages than the memory budget holds at the largest accepted size: the
+    /// broker hands over prefetched messages whole, before any of them is admitted.
+    /// </summary>
+    public static int DefaultPrefetch(WorkerOptions worker, MemoryBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(budget);
+        return (int)Math.Clamp(budget.Total / worker.MaxRequestBytes, 1, worker.MaxConcurrentStreams);
+    }
+
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<InteractionRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {

@@ -112,7 +112,8 @@ internal sealed class StreamInteractionHandler(
     private async ValueTask<StreamOutcome> DeliverAsync(StreamInteraction command, CancellationToken cancellationToken)
     {
         var ids = RequestIds.Of(command);
-        var body = CreateInteractionRequest.Parse(command.Request.GetRawText());
+        // A view over the message's own JSON, not a parsed copy of its text: a 15 MB request stays one 15 MB document.
+        var body = new CreateInteractionRequest(JsonObject.Create(command.Request)!);
         body.Json.Remove("stream"); // the client decides: always a stream
 
         using var activity = WorkerTelemetry.ActivitySource.StartActivity("StreamInteraction");

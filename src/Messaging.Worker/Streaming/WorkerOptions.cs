@@ -16,6 +16,15 @@ internal sealed class WorkerOptions
     [Range(1, int.MaxValue)]
     public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Memory this replica lets its requests hold at once, in bytes. Default 0 = 40 % of the memory .NET may use here
+    /// (the container's limit, or <c>DOTNET_GCHeapHardLimit</c>; a 1 GiB container gives .NET 768 MiB, so about 307 MiB).
+    /// A stream starts only when its request fits (<see cref="MemoryBudget"/>); the rest is for prefetched messages
+    /// and the process itself.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MemoryBudget { get; set; }
+
     /// <summary>Automatic continuations (<c>requires_continuation</c> hops) after the first interaction before the request fails (default 16).</summary>
     [Range(0, 1000)]
     public int MaxContinuationHops { get; set; } = 16;
