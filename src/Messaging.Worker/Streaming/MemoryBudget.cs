@@ -50,7 +50,17 @@ internal sealed class MemoryBudget
     }
 
     /// <summary>40 % of what .NET may use here (the container's limit or the heap hard limit, else the machine's memory).</summary>
-    public static long Default() => (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * DefaultShare);
+    public static long Default()
+    {
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available == 0)
+        {
+            // The figure comes with a collection: before the process's first one it reads 0.
+            GC.Collect(0);
+            available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        }
+        return (long)(available * DefaultShare);
+    }
 
     /// <summary>What a request of <paramref name="requestBytes"/> holds while it runs.</summary>
     public static long CostOf(long requestBytes) => requestBytes * CostFactor + StreamOverhead;
