@@ -72,7 +72,11 @@ public sealed class HostileInputRig : IAsyncLifetime
         await channel.BasicPublishAsync(Prefix + "Messaging.Contracts:InteractionRequested", "", mandatory: false, properties, message.Body);
     }
 
-    public Task<IChannel> ChannelAsync() => _rabbit!.CreateChannelAsync();
+    /// <summary>
+    /// A channel with publisher confirms: each publish returns once the broker has the message. Without them, a burst of
+    /// megabyte messages met the broker's flow control and what was still buffered when the channel closed was lost.
+    /// </summary>
+    public Task<IChannel> ChannelAsync() => _rabbit!.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
 
     /// <summary>Messages in a queue of this rig (0 when it does not exist).</summary>
     public async Task<uint> DepthAsync(string queue)
