@@ -50,6 +50,28 @@ public class KubernetesManifestTests
     }
 
     [Fact]
+    public void The_memory_limit_holds_the_largest_accepted_request_and_a_prefetch_of_them()
+    {
+        var deployment = Assert.Single(Documents("worker.yaml"));
+        var container = (YamlMappingNode)((YamlSequenceNode)deployment["spec"]["template"]["spec"]["containers"]).Children[0];
+        var env = ((YamlSequenceNode)container["env"]).Children.Cast<YamlMappingNode>().ToDictionary(e => Scalar(e, "name"));
+        var limit = Scalar(container, "resources", "limits", "memory");
+        Assert.EndsWith("Gi", limit, StringComparison.Ordinal);
+
+        // As the worker computes it (Streaming/MemoryBudget): .NET takes 75 % of the container, the budget 40 % of that,
+        // a running request 7 × its size + 256 KiB, and the prefetch is budget ÷ the largest request.
+        var heap = long.Parse(limit[..^2], System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024 * 1024 * 3 / 4;
+        var budget = (long)(heap * 0.4);
+        var maxRequest = long.Parse(Scalar(env["Worker__MaxRequestBytes"], "value"), System.Globalization.CultureInfo.InvariantCulture);
+        var streams = int.Parse(Scalar(env["Worker__MaxConcurrentStreams"], "value"), System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.True(maxRequest * 7 + 256 * 1024 <= budget, $"a {maxRequest}-byte request cannot run in a {budget}-byte budget");
+        var prefetch = Math.Clamp(budget / maxRequest, 1, streams);
+        Assert.True(prefetch >= 8, $"a prefetch of {prefetch} starves the replica");
+        Assert.True(heap - budget >= prefetch * maxRequest, "the prefetched messages do not fit beside the budget");
+    }
+
+    [Fact]
     public void Keda_scales_the_worker_on_the_work_queue_depth()
     {
         var scaled = Documents("keda.yaml").Single(d => Scalar(d, "kind") == "ScaledObject");
