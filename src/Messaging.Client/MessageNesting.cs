@@ -11,6 +11,9 @@ public static class MessageNesting
     /// <summary>Levels a request may nest (the request object is level 1).</summary>
     public const int MaxRequestDepth = 128;
 
+    /// <summary>The limit in words, as a rejection states it.</summary>
+    public static string InWords { get; } = $"a request may nest {MaxRequestDepth} levels, the request object being the first";
+
     /// <summary>
     /// The bus serializer's depth: a request at the limit inside its message (level 2) inside MassTransit's envelope
     /// (level 1). A bare message gets one spare level, which the worker's own check closes.

@@ -20,8 +20,7 @@ internal sealed class AnswerSkippedRequestsFilter(RequestAnswers answers) : IFil
         ArgumentNullException.ThrowIfNull(next);
         var body = context.Body.GetBytes();
         var unread = UnreadRequest.Read(body, RequestAnswers.SentBare(context));
-        var types = UnreadRequest.EnvelopeTypes(body);
-        var listed = types.Count == 0 ? "no type" : string.Join(", ", types.Select(t => $"'{t}'"));
+        var listed = unread.MessageTypes.Count == 0 ? "no type" : string.Join(", ", unread.MessageTypes.Select(t => $"'{t}'"));
         await answers.RejectAsync(context, unread,
             [new ValidationProblem("messageType", $"lists {listed}; the work queue takes '{RequestType}' (or plain JSON sent as application/json)"), .. unread.Problems]);
         await next.Send(context);

@@ -15,7 +15,9 @@ namespace Messaging.Worker.Intake;
 /// <param name="ConversationId">The conversation, when given and readable.</param>
 /// <param name="TurnId">The turn, when given and readable.</param>
 /// <param name="Problems">Every problem found, by field.</param>
-internal sealed record UnreadRequest(Guid? RequestId, Guid? ConversationId, Guid? TurnId, IReadOnlyList<ValidationProblem> Problems)
+/// <param name="MessageTypes">The types its envelope lists (none for a bare message).</param>
+internal sealed record UnreadRequest(Guid? RequestId, Guid? ConversationId, Guid? TurnId, IReadOnlyList<ValidationProblem> Problems,
+    IReadOnlyList<string> MessageTypes)
 {
     private static readonly byte[] RequestIdKey = "\"requestId\""u8.ToArray();
 
@@ -26,11 +28,10 @@ internal sealed record UnreadRequest(Guid? RequestId, Guid? ConversationId, Guid
     public static UnreadRequest Read(ReadOnlySpan<byte> body, bool sentBare)
     {
         var problems = new List<ValidationProblem>();
-        if (body.IsEmpty) return new(null, null, null, [new("message", "is empty: a request is a JSON object with a requestId and a request")]);
+        if (body.IsEmpty) return new(null, null, null, [new("message", "is empty: a request is a JSON object with a requestId and a request")], []);
         if (!Utf8.IsValid(body)) problems.Add(new("message", $"is not valid UTF-8 (the first invalid byte is at offset {FirstInvalidByte(body)}); JSON text must be UTF-8"));
 
-        var walk = JsonWalk.Run(body, "", MessageNesting.MaxMessageDepth,
-            $"a request may nest {MessageNesting.MaxRequestDepth} levels, the request object being the first");
+        var walk = JsonWalk.Run(body, "", MessageNesting.MaxMessageDepth, MessageNesting.InWords);
         var envelope = walk.Shallow.Keys.Any(k => k.StartsWith("message.", StringComparison.Ordinal) || k.StartsWith("messageType[", StringComparison.Ordinal));
         var prefix = envelope ? "message." : "";
         if (envelope && sentBare)
@@ -43,14 +44,9 @@ internal sealed record UnreadRequest(Guid? RequestId, Guid? ConversationId, Guid
         var turnId = IdOf(walk, prefix + "turnId", "turnId", problems, required: false);
         if (walk.Shallow.TryGetValue(prefix + "request", out var request) && request.Type != JsonTokenType.Null)
             problems.Add(new("request", $"must be a JSON object (the body of POST /interactions), not {Describe(request.Type)}"));
-        return new(requestId, conversationId, turnId, problems);
-    }
-
-    /// <summary>The message's types as its envelope lists them (empty for a bare message).</summary>
-    public static IReadOnlyList<string> EnvelopeTypes(ReadOnlySpan<byte> body)
-    {
-        var walk = JsonWalk.Run(body, "", MessageNesting.MaxMessageDepth, "");
-        return [.. walk.Shallow.Where(p => p.Key.StartsWith("messageType[", StringComparison.Ordinal) && p.Value.Text is not null).Select(p => p.Value.Text!)];
+        IReadOnlyList<string> types = [.. walk.Shallow.Where(p => p.Key.StartsWith("messageType[", StringComparison.Ordinal) && p.Value.Text is not null)
+            .Select(p => p.Value.Text!)];
+        return new(requestId, conversationId, turnId, problems, types);
     }
 
     private static Guid? IdOf(JsonWalk walk, string path, string field, List<ValidationProblem> problems, bool required)

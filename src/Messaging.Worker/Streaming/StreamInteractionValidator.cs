@@ -52,8 +52,7 @@ internal sealed class StreamInteractionValidator : AbstractValidator<StreamInter
         }
 
         // Too deep for the API's parsers, or text that is not Unicode: said with its path, before anything reads a string.
-        var text = JsonWalk.Run(JsonMarshal.GetRawUtf8Value(request), "request", MessageNesting.MaxRequestDepth,
-            $"a request may nest {MessageNesting.MaxRequestDepth} levels, the request object being the first");
+        var text = JsonWalk.Run(JsonMarshal.GetRawUtf8Value(request), "request", MessageNesting.MaxRequestDepth, MessageNesting.InWords);
         if (text.Problems.Count > 0)
         {
             foreach (var problem in text.Problems) yield return problem;
