@@ -98,6 +98,7 @@ internal sealed partial class Suite
             foreach (var streams in _options.FootprintStreams) await FootprintAsync(streams);
         }
         if (_options.Runs("replicas")) await ReplicasAsync();
+        if (_options.Runs("memory")) await MemoryAsync();
     }
 
     /// <summary>The delta delivery mode the worker runs with: the raw baselines use the same.</summary>

@@ -8,7 +8,7 @@ internal sealed record SuiteOptions
     /// <summary>The arguments as given, for the results file.</summary>
     public string Arguments { get; init; } = "";
 
-    /// <summary>Phases to run (all when empty): throughput, latency, ttfd, footprint, replicas, checkpoints, takeover.</summary>
+    /// <summary>Phases to run (all when empty): throughput, latency, ttfd, footprint, replicas, checkpoints, takeover, memory.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     /// <summary>Where the results markdown goes; default <c>bench/results/&lt;date&gt;.md</c> (quick runs: none unless given).</summary>
@@ -36,6 +36,10 @@ internal sealed record SuiteOptions
     public int ReplicaChunks => Quick ? 20 : 100;
     /// <summary>The takeover phase: slow streams (40 chunks, one per 100 ms) on two replicas, one killed mid-stream.</summary>
     public int TakeoverStreams => Quick ? 20 : 120;
+
+    /// <summary>The memory phase: 5 MB requests published at once, and how long the worker rests after them before its RSS is read.</summary>
+    public int LargeRequests => Quick ? 3 : 10;
+    public TimeSpan AfterLargeRequests => TimeSpan.FromSeconds(Quick ? 5 : 60);
 
     public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
 

@@ -50,6 +50,7 @@ internal static class WorkerMode
             if (kind is not null) Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind} {value * 1000:0.000}"));
         });
         listener.Start();
+        using var sampler = Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS") is not null ? new AllocationSampler() : null;
 
         await app.StartAsync();
         StallMeter.Start();
@@ -71,6 +72,8 @@ internal static class WorkerMode
             try { await Task.Delay(250, stopping); } catch (OperationCanceledException) { break; }
         }
         await app.StopAsync();
+        if (sampler is not null && Environment.GetEnvironmentVariable("BENCH_ALLOCATIONS") is { } path)
+            await File.WriteAllLinesAsync(path, sampler.Top(25).Select(kv => $"{kv.Value >> 20} MB {kv.Key}"));
         return 0;
     }
 }

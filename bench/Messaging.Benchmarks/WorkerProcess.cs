@@ -21,6 +21,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public long InFlight { get; private set; }
     public long DeltasPublished { get; private set; }
 
+    /// <summary>Bytes the worker's managed objects take now, collectable ones included (as of its last stats line).</summary>
+    public long ManagedBytes { get; private set; }
+
     /// <summary>Time the worker's GC has paused it since it started (as of its last stats line, every 250 ms).</summary>
     public double GcPauseMilliseconds { get; private set; }
 
@@ -108,6 +111,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         Handled = long.Parse(parts[2], CultureInfo.InvariantCulture);
         InFlight = long.Parse(parts[3], CultureInfo.InvariantCulture);
         DeltasPublished = long.Parse(parts[4], CultureInfo.InvariantCulture);
+        ManagedBytes = long.Parse(parts[5], CultureInfo.InvariantCulture);
         GcPauseMilliseconds = double.Parse(parts[6], CultureInfo.InvariantCulture);
         Stalls = long.Parse(parts[7], CultureInfo.InvariantCulture);
         AllocatedBytes = long.Parse(parts[8], CultureInfo.InvariantCulture);

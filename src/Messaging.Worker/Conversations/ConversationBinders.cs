@@ -43,8 +43,8 @@ internal static class ConversationBinders
         binder.ThenAsync(c =>
         {
             var next = c.Saga.DequeueTurn();
-            using var input = JsonDocument.Parse(next.Input);
-            using var overrides = next.Overrides is null ? null : JsonDocument.Parse(next.Overrides);
+            using var input = JsonDocument.Parse(next.Input, ConversationRequests.Reading);
+            using var overrides = next.Overrides is null ? null : JsonDocument.Parse(next.Overrides, ConversationRequests.Reading);
             var body = c.Saga.BeginManagedTurn(next.RequestId, input.RootElement, overrides?.RootElement ?? default);
             return c.Publish(ConversationMessages.Request(c.Saga, body));
         });

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using Messaging.Client;
 using Messaging.Contracts;
 
 namespace Messaging.Worker.Conversations;
@@ -15,6 +16,14 @@ internal static class ConversationRequests
 {
     private static readonly string[] ContentTypes = ["text", "image", "audio", "video", "document"];
     private static readonly string[] PerRequestMembers = ["input", "previous_interaction_id", "stream", "continuation_token"];
+
+    /// <summary>
+    /// How the saga reads what it keeps: as deep as the bodies it builds may nest (a request at the worker's limit, its
+    /// history inside another request). The default of 64 would fault a conversation the worker serves.
+    /// </summary>
+    public static readonly JsonDocumentOptions Reading = new() { MaxDepth = Depth };
+
+    private const int Depth = 2 * MessageNesting.MaxRequestDepth;
 
     /// <summary>The part of a create body every request of a turn repeats: all but its input and chaining.</summary>
     public static string Template(JsonElement request)
@@ -35,7 +44,7 @@ internal static class ConversationRequests
     public static string Merge(string template, JsonElement overrides)
     {
         if (overrides.ValueKind != JsonValueKind.Object) return template;
-        using var document = JsonDocument.Parse(template);
+        using var document = JsonDocument.Parse(template, Reading);
         var replaced = overrides.EnumerateObject().Select(m => m.Name).Where(n => !PerRequestMembers.Contains(n)).ToHashSet();
         if (replaced.Contains("model")) replaced.Add("agent");
         if (replaced.Contains("agent")) replaced.Add("model");
@@ -59,7 +68,7 @@ internal static class ConversationRequests
     /// <summary>True when the body asks the API not to store the interaction (<c>store: false</c>): the history then travels with every request.</summary>
     public static bool IsStateless(string template)
     {
-        using var document = JsonDocument.Parse(template);
+        using var document = JsonDocument.Parse(template, Reading);
         return document.RootElement.TryGetProperty("store", out var store) && store.ValueKind == JsonValueKind.False;
     }
 
@@ -111,7 +120,7 @@ internal static class ConversationRequests
         foreach (var array in arrays)
         {
             if (string.IsNullOrEmpty(array)) continue;
-            using var document = JsonDocument.Parse(array);
+            using var document = JsonDocument.Parse(array, Reading);
             foreach (var element in document.RootElement.EnumerateArray())
             {
                 if (!first) builder.Append(',');
@@ -154,7 +163,7 @@ internal static class ConversationRequests
 
     private static JsonElement Body(string template, Action<Utf8JsonWriter> append, bool forceStateless = false)
     {
-        using var document = JsonDocument.Parse(template);
+        using var document = JsonDocument.Parse(template, Reading);
         var text = WriteObject(writer =>
         {
             foreach (var member in document.RootElement.EnumerateObject())
@@ -166,7 +175,7 @@ internal static class ConversationRequests
             if (forceStateless) writer.WriteBoolean("store", false);
             append(writer);
         });
-        using var body = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 });
+        using var body = JsonDocument.Parse(text, Reading);
         return body.RootElement.Clone();
     }
 
@@ -196,7 +205,7 @@ internal static class ConversationRequests
     private static string Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = 256 }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = Depth }))
         {
             write(writer);
         }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Client;
+using Messaging.Worker.Intake;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Conversations;
@@ -45,7 +46,7 @@ internal sealed class ConversationStateDefinition : SagaDefinition<ConversationS
         IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        endpointConfigurator.UseRequestDeserializer(context); // plain JSON too; requests read without copies
         endpointConfigurator.UseFilter(new ExchangeTypedRawMessages(context));
         endpointConfigurator.DropUnreadRequestCopies(context);
         // A quorum queue; what exceeds the delivery limit waits in conversation-state-poison for an operator.

@@ -1,5 +1,6 @@
 using MassTransit;
 using MassTransit.Middleware;
+using Messaging.Worker.Streaming;
 
 namespace Messaging.Worker.Intake;
 
@@ -26,5 +27,15 @@ internal static class RequestIntake
             deadLetter.UseFilter(new AnswerSkippedRequestsFilter(answers));
             deadLetter.UseFilter(new DeadLetterTransportFilter());
         });
+    }
+
+    /// <summary>Reads both formats of the work queue with the body parsed once (<see cref="RequestDeserializer"/>).</summary>
+    public static void UseRequestDeserializer(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(context);
+        var largeMessages = context.GetService<LargeMessageMemory>(); // absent where the saga runs without the worker's streaming
+        endpoint.AddDeserializer(new RequestDeserializerFactory(envelope: true, largeMessages), isDefault: true); // also what an unknown content type is read as
+        endpoint.AddDeserializer(new RequestDeserializerFactory(envelope: false, largeMessages));
     }
 }

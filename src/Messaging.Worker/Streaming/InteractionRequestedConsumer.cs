@@ -126,7 +126,7 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.PrefetchCount = _prefetch;
-        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        endpointConfigurator.UseRequestDeserializer(context);
         endpointConfigurator.UseRequestIntake(context);
         // Past the delivery limit a request goes to the poison queue's own exchange, whose consumer answers it.
         var names = context.GetService<IEndpointNameFormatter>() ?? DefaultEndpointNameFormatter.Instance;

@@ -3,6 +3,7 @@ using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Intake;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -59,7 +60,7 @@ internal sealed class InteractionRequestedPoisonConsumerDefinition(IOptions<BusO
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         // Only what the work queue dead-letters: not bound to the InteractionRequested exchange, which would bring every request here.
         endpointConfigurator.ConfigureConsumeTopology = false;
-        endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+        endpointConfigurator.UseRequestDeserializer(context); // plain JSON too; requests read without copies
         endpointConfigurator.UseSharedQueue(bus.Value);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -6,37 +5,31 @@ namespace Messaging.Worker.Streaming;
 /// <summary>
 /// How much memory the requests of this replica may hold at once. A request costs about <see cref="CostFactor"/> times its
 /// size while it runs, plus a fixed overhead per stream: measured in the large-request test (a 15 MB request raised the
-/// resident memory by 88–108 MB). Most of it is MassTransit's: the delivery's buffer, the envelope parsed, its message
-/// copied out of it, the request copied out of that; the worker adds none (it sends the request to the API from those
-/// bytes, streamed). A stream starts only
+/// resident memory by about 62 MB, five at once by 180 MB). That is the delivery's buffer (RabbitMQ.Client's), MassTransit's
+/// copy of it, the index of the one parse (<see cref="Intake.RequestDeserializer"/>) and the HTTP and broker buffers of the
+/// stream; the request itself is sent to the API from those bytes, streamed. A stream starts only
 /// with a reservation; one that can never fit is rejected, one that does not fit now waits for room a little (it is in
 /// memory already), then on the broker, and comes back.
-/// After the last large request of a burst ends, the memory is given back to the system (a compacting collection),
-/// so a replica that served a few 15 MB images returns to its idle size instead of keeping the peak.
+/// After a burst of large requests the memory is given back to the system (<see cref="LargeMessageMemory"/>).
 /// </summary>
 internal sealed class MemoryBudget
 {
     /// <summary>Bytes of memory a running request holds per byte of request.</summary>
-    public const int CostFactor = 7;
+    public const int CostFactor = 4;
 
     /// <summary>What any stream holds besides its request (buffers, the relay, the accumulator).</summary>
     public const long StreamOverhead = 256 * 1024;
 
-    /// <summary>Requests above this size count as large: when the last of them ends, the heap is compacted and trimmed.</summary>
-    public const long LargeRequestBytes = 1024 * 1024;
-
     private const double DefaultShare = 0.4;
     private readonly Lock _gate = new();
-    private readonly ILogger<MemoryBudget> _logger;
+    private readonly LargeMessageMemory _largeMessages;
     private long _reserved;
-    private int _large;
-    private int _trimScheduled;
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public MemoryBudget(IOptions<WorkerOptions> options, ILogger<MemoryBudget> logger)
+    public MemoryBudget(IOptions<WorkerOptions> options, LargeMessageMemory large)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _logger = logger;
+        _largeMessages = large;
         Total = options.Value.MemoryBudget > 0 ? options.Value.MemoryBudget : Default();
     }
 
@@ -77,9 +70,10 @@ internal sealed class MemoryBudget
             // One stream always fits (when it can ever fit): a budget smaller than the stream overheads never deadlocks.
             if (_reserved > 0 && _reserved + cost > Total) return null;
             _reserved += cost;
-            if (requestBytes >= LargeRequestBytes) _large++;
         }
-        return new Reservation(this, cost, requestBytes >= LargeRequestBytes);
+        var large = requestBytes >= LargeMessageMemory.LargeBytes;
+        if (large) _largeMessages.RequestStarted();
+        return new Reservation(this, cost, large);
     }
 
     /// <summary>
@@ -109,38 +103,15 @@ internal sealed class MemoryBudget
 
     private void Release(long cost, bool large)
     {
-        bool trim;
         TaskCompletionSource released;
         lock (_gate)
         {
             _reserved -= cost;
-            trim = large && --_large == 0;
             released = _released;
             _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         released.TrySetResult();
-        if (trim && Interlocked.Exchange(ref _trimScheduled, 1) == 0) _ = TrimSoonAsync();
-    }
-
-    /// <summary>A moment after the last large request, unless another came: compact the heap (the large-object heap too) and give it back.</summary>
-    private async Task TrimSoonAsync()
-    {
-        try
-        {
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            lock (_gate)
-                if (_large > 0) return;
-            var before = Environment.WorkingSet;
-            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            var info = GC.GetGCMemoryInfo();
-            _logger.LogInformation("Large requests done: memory trimmed from {Before} MB to {After} MB (heap {Heap} MB, committed {Committed} MB)",
-                before >> 20, Environment.WorkingSet >> 20, info.HeapSizeBytes >> 20, info.TotalCommittedBytes >> 20);
-        }
-        finally
-        {
-            Volatile.Write(ref _trimScheduled, 0);
-        }
+        if (large) _largeMessages.RequestEnded();
     }
 
     /// <summary>Held while a request runs; disposing gives its share back.</summary>

@@ -28,6 +28,7 @@ internal static class StreamingRegistration
         services.AddTransient<ApiCancellation>();
         services.AddSingleton<RequestWaits>();
         services.AddSingleton<RequestAnswers>();
+        services.AddSingleton<LargeMessageMemory>();
         services.AddSingleton<MemoryBudget>();
         services.AddScoped<InteractionRelayFactory>();
         services.AddSingleton<WorkerTelemetry>();

@@ -17,6 +17,22 @@ public sealed class ConversationRequestsTests
     }
 
     [Fact]
+    public void A_request_nested_as_deep_as_the_worker_accepts_is_followed_through_every_turn()
+    {
+        // A 126-level response_format schema inside the request: the worker accepts 128 levels, so the saga must too.
+        var schema = string.Concat(Enumerable.Repeat("""{"type":"object","properties":{"p":""", 62)) + "{}" + string.Concat(Enumerable.Repeat("} }", 62));
+        var request = Parse($$"""{"model":"m","input":[{"type":"text","text":"hi"}],"store":false,"response_format":{"schema":{{schema}} } }""");
+
+        var template = ConversationRequests.Template(request);
+        var merged = ConversationRequests.Merge(template, Parse("""{"temperature":0}"""));
+        var history = ConversationRequests.Concat(ConversationRequests.InputSteps(request.GetProperty("input")), "[]");
+
+        Assert.True(ConversationRequests.IsStateless(template));
+        Assert.Equal(JsonValueKind.Object, ConversationRequests.WithHistory(merged, history).ValueKind);
+        Assert.Equal(JsonValueKind.Object, ConversationRequests.Chained(merged, "\"next\"", "v1").ValueKind);
+    }
+
+    [Fact]
     public void Overrides_replace_members_a_null_removes_one_and_a_model_replaces_an_agent()
     {
         var merged = ConversationRequests.Merge("""{"agent":"a","tools":[1],"system_instruction":"be brief"}""",
@@ -55,5 +71,5 @@ public sealed class ConversationRequestsTests
         Assert.Equal("""{"type":"function_result","call_id":"call_1","name":"get_current_temperature","result":[{"type":"text","text":"22"}],"is_error":true}""", step);
     }
 
-    private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement.Clone();
+    private static JsonElement Parse(string json) => JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 }).RootElement.Clone();
 }

@@ -1,0 +1,86 @@
+using System.Net.Mime;
+using System.Runtime.Serialization;
+using System.Text.Json;
+using MassTransit;
+using MassTransit.Serialization;
+using Messaging.Worker.Streaming;
+
+namespace Messaging.Worker.Intake;
+
+/// <summary>
+/// Reads the work queue's messages (MassTransit envelope or plain JSON) with the body parsed once. MassTransit's own
+/// readers copy a request four times before the consumer sees it: the body into a <see cref="JsonElement"/>, the
+/// envelope's <c>message</c> into another, and the request member cloned by its converter, each clone with a
+/// payload-sized buffer rented from the shared pool, which then keeps it. Here the body becomes one
+/// <see cref="JsonDocument"/> over the delivery's bytes, and the consumer's <see cref="Messaging.Contracts.InteractionRequested.Request"/>
+/// is an element of it (<see cref="RequestMessageReader"/>). The document is never disposed: its buffers go back to the
+/// garbage collector with the message instead of staying in the pool.
+/// Everything else — headers, other message types, failures — reads as MassTransit reads it, from the same document:
+/// what cannot be read throws a <see cref="SerializationException"/> for the error pipe (<see cref="RequestIntake"/>).
+/// </summary>
+internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? largeMessages = null) : IMessageDeserializer
+{
+    private readonly IMessageDeserializer _stock = envelope
+        ? SystemTextJsonMessageSerializer.Instance
+        : new SystemTextJsonRawMessageSerializer(RawSerializerOptions.AnyMessageType);
+
+    public ContentType ContentType => envelope ? SystemTextJsonMessageSerializer.JsonContentType : SystemTextJsonRawMessageSerializer.JsonContentType;
+
+    public void Probe(ProbeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var scope = context.CreateScope("json");
+        scope.Add("contentType", ContentType.MediaType);
+        scope.Add("provider", "Messaging.Worker.RequestDeserializer");
+    }
+
+    public ConsumeContext Deserialize(ReceiveContext receiveContext)
+    {
+        ArgumentNullException.ThrowIfNull(receiveContext);
+        largeMessages?.DeliveryRead(receiveContext.Body.Length ?? 0); // its buffer is given back with the heap after a burst
+        return new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress));
+    }
+
+    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(headers);
+        if (body is JsonMessageBody) return _stock.Deserialize(body, headers, destinationAddress); // already objects (in-memory transports)
+        try
+        {
+            var options = SystemTextJsonMessageSerializer.Options;
+            var bytes = body.GetBytes();
+            if (!envelope)
+            {
+                var message = bytes.Length > 0 ? Parse(bytes, options).RootElement : JsonDocument.Parse("{}").RootElement;
+                return new RawRequestSerializerContext(options, new RawMessageContext(headers, destinationAddress, RawSerializerOptions.AnyMessageType),
+                    headers.GetMessageTypes(), message);
+            }
+
+            var root = Parse(bytes, options).RootElement;
+            var read = root.Deserialize<MessageEnvelope>(RequestMessageReader.WithoutLargeMembers)
+                ?? throw new SerializationException("Message envelope not found");
+            if (read is JsonMessageEnvelope json) json.Message = RequestMessageReader.Member(root, "message");
+            var messageContext = new EnvelopeMessageContext(read, SystemTextJsonMessageSerializer.Instance);
+            return new EnvelopeRequestSerializerContext(options, messageContext, read.MessageType ?? [], read);
+        }
+        catch (SerializationException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw new SerializationException("An error occured while deserializing the message envelope", ex);
+        }
+    }
+
+    public MessageBody GetMessageBody(string text) => new StringMessageBody(text);
+
+    // Reads the bytes where they are: JsonDocument.Parse over memory keeps no copy of its own.
+    private static JsonDocument Parse(byte[] bytes, JsonSerializerOptions options) => JsonDocument.Parse(bytes.AsMemory(), new JsonDocumentOptions
+    {
+        AllowTrailingCommas = options.AllowTrailingCommas,
+        CommentHandling = options.ReadCommentHandling,
+        MaxDepth = options.MaxDepth,
+    });
+}
