@@ -13,8 +13,8 @@ namespace Messaging.Worker.Intake;
 /// envelope's <c>message</c> into another, and the request member cloned by its converter, each clone with a
 /// payload-sized buffer rented from the shared pool, which then keeps it. Here the body becomes one
 /// <see cref="JsonDocument"/> over the delivery's bytes, and the consumer's <see cref="Messaging.Contracts.InteractionRequested.Request"/>
-/// is an element of it (<see cref="RequestMessageReader"/>). The document is never disposed: its buffers go back to the
-/// garbage collector with the message instead of staying in the pool.
+/// is an element of it (<see cref="RequestMessageReader"/>). The document is disposed when the delivery has been handled
+/// (<see cref="DeliveryDocuments"/>).
 /// Everything else — headers, other message types, failures — reads as MassTransit reads it, from the same document:
 /// what cannot be read throws a <see cref="SerializationException"/> for the error pipe (<see cref="RequestIntake"/>).
 /// </summary>
@@ -38,10 +38,13 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
     {
         ArgumentNullException.ThrowIfNull(receiveContext);
         largeMessages?.DeliveryRead(receiveContext.Body.Length ?? 0); // its buffer is given back with the heap after a burst
-        return new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress));
+        receiveContext.TryGetPayload(out DeliveryDocuments? documents);
+        return new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress, documents));
     }
 
-    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
+    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) => Deserialize(body, headers, destinationAddress, null);
+
+    private SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress, DeliveryDocuments? documents)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(headers);
@@ -52,12 +55,12 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
             var bytes = body.GetBytes();
             if (!envelope)
             {
-                var message = bytes.Length > 0 ? Parse(bytes, options).RootElement : JsonDocument.Parse("{}").RootElement;
+                var message = bytes.Length > 0 ? Parse(bytes, options, documents).RootElement : JsonDocument.Parse("{}").RootElement;
                 return new RawRequestSerializerContext(options, new RawMessageContext(headers, destinationAddress, RawSerializerOptions.AnyMessageType),
                     headers.GetMessageTypes(), message);
             }
 
-            var root = Parse(bytes, options).RootElement;
+            var root = Parse(bytes, options, documents).RootElement;
             var read = root.Deserialize<MessageEnvelope>(RequestMessageReader.WithoutLargeMembers)
                 ?? throw new SerializationException("Message envelope not found");
             if (read is JsonMessageEnvelope json) json.Message = RequestMessageReader.Member(root, "message");
@@ -76,11 +79,17 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
 
     public MessageBody GetMessageBody(string text) => new StringMessageBody(text);
 
-    // Reads the bytes where they are: JsonDocument.Parse over memory keeps no copy of its own.
-    private static JsonDocument Parse(byte[] bytes, JsonSerializerOptions options) => JsonDocument.Parse(bytes.AsMemory(), new JsonDocumentOptions
+    // Reads the bytes where they are (JsonDocument.Parse over memory keeps no copy of its own); the document ends with its
+    // delivery when the endpoint disposes them, else with the garbage collector.
+    private static JsonDocument Parse(byte[] bytes, JsonSerializerOptions options, DeliveryDocuments? documents)
     {
-        AllowTrailingCommas = options.AllowTrailingCommas,
-        CommentHandling = options.ReadCommentHandling,
-        MaxDepth = options.MaxDepth,
-    });
+        var document = JsonDocument.Parse(bytes.AsMemory(), new JsonDocumentOptions
+        {
+            AllowTrailingCommas = options.AllowTrailingCommas,
+            CommentHandling = options.ReadCommentHandling,
+            MaxDepth = options.MaxDepth,
+        });
+        documents?.Add(document);
+        return document;
+    }
 }
