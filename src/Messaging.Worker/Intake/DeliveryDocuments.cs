@@ -6,8 +6,7 @@ namespace Messaging.Worker.Intake;
 /// <summary>
 /// The documents <see cref="RequestDeserializer"/> parsed for one delivery, disposed when the delivery has been handled
 /// (<see cref="DisposeDeliveryDocumentsFilter"/>): their index buffers go back to the shared pool for the next delivery
-/// instead of being allocated anew each time. An element used after its delivery throws <see cref="ObjectDisposedException"/>
-/// rather than reading another message's bytes.
+/// instead of being allocated anew each time. An element used after its delivery throws <see cref="ObjectDisposedException"/>.
 /// </summary>
 internal sealed class DeliveryDocuments : IDisposable
 {
@@ -44,6 +43,9 @@ internal sealed class DisposeDeliveryDocumentsFilter : IFilter<ReceiveContext>
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        // Everything that reads the message (consumers, the saga's outbox, the error and dead-letter pipes) runs and is
+        // awaited inside this pipe. Not waited for: MassTransit's receive tasks, which include the pipe's own work (waiting
+        // for them here would never end), and a send left running there with an element of the message would fail loudly.
         using var documents = context.GetOrAddPayload(() => new DeliveryDocuments());
         await next.Send(context);
     }

@@ -8,13 +8,13 @@ using Messaging.Worker.Streaming;
 namespace Messaging.Worker.Intake;
 
 /// <summary>
-/// Reads the work queue's messages (MassTransit envelope or plain JSON) with the body parsed once. MassTransit's own
-/// readers copy a request four times before the consumer sees it: the body into a <see cref="JsonElement"/>, the
-/// envelope's <c>message</c> into another, and the request member cloned by its converter, each clone with a
-/// payload-sized buffer rented from the shared pool, which then keeps it. Here the body becomes one
-/// <see cref="JsonDocument"/> over the delivery's bytes, and the consumer's <see cref="Messaging.Contracts.InteractionRequested.Request"/>
-/// is an element of it (<see cref="RequestMessageReader"/>). The document is disposed when the delivery has been handled
-/// (<see cref="DeliveryDocuments"/>).
+/// Reads the messages of the work queue, its poison queue and the saga's queue (MassTransit envelope or plain JSON) with
+/// the body parsed once. MassTransit's own readers copy a request four times before the consumer sees it: the delivery
+/// into an array, that into a <see cref="JsonElement"/>, the envelope's <c>message</c> into another, and the request
+/// member cloned by its converter. Here the body becomes one <see cref="JsonDocument"/> over MassTransit's array of the
+/// delivered bytes, and the consumer's <see cref="Messaging.Contracts.InteractionRequested.Request"/> is an element of it
+/// (<see cref="RequestMessageReader"/>). The document is disposed when the delivery has been handled
+/// (<see cref="DeliveryDocuments"/>). Hand-written because no MassTransit reader keeps the request where it was read.
 /// Everything else — headers, other message types, failures — reads as MassTransit reads it, from the same document:
 /// what cannot be read throws a <see cref="SerializationException"/> for the error pipe (<see cref="RequestIntake"/>).
 /// </summary>
@@ -44,7 +44,7 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
 
     public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) => Deserialize(body, headers, destinationAddress, null);
 
-    private SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress, DeliveryDocuments? documents)
+    internal SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress, DeliveryDocuments? documents)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(headers);
@@ -52,7 +52,7 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
         try
         {
             var options = SystemTextJsonMessageSerializer.Options;
-            var bytes = body.GetBytes();
+            var bytes = body.GetBytes().AsMemory();
             if (!envelope)
             {
                 var message = bytes.Length > 0 ? Parse(bytes, options, documents).RootElement : JsonDocument.Parse("{}").RootElement;
@@ -81,9 +81,9 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
 
     // Reads the bytes where they are (JsonDocument.Parse over memory keeps no copy of its own); the document ends with its
     // delivery when the endpoint disposes them, else with the garbage collector.
-    private static JsonDocument Parse(byte[] bytes, JsonSerializerOptions options, DeliveryDocuments? documents)
+    private static JsonDocument Parse(ReadOnlyMemory<byte> bytes, JsonSerializerOptions options, DeliveryDocuments? documents)
     {
-        var document = JsonDocument.Parse(bytes.AsMemory(), new JsonDocumentOptions
+        var document = JsonDocument.Parse(bytes, new JsonDocumentOptions
         {
             AllowTrailingCommas = options.AllowTrailingCommas,
             CommentHandling = options.ReadCommentHandling,

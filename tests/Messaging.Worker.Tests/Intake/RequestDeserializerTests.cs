@@ -38,6 +38,32 @@ public sealed class RequestDeserializerTests
     }
 
     [Fact]
+    public void The_documents_of_a_delivery_end_with_it()
+    {
+        var buffer = Bytes($$"""{"messageType":["urn:message:Messaging.Contracts:InteractionRequested"],"message":{"requestId":"{{Id}}","request":{{Request}} } }""");
+        var documents = new DeliveryDocuments();
+
+        var context = new RequestDeserializer(envelope: true).Deserialize(new MemoryMessageBody(buffer.AsMemory()), EmptyHeaders.Instance, null, documents);
+        Assert.True(context.TryGetMessage<InteractionRequested>(out var message));
+        Assert.Equal(Request, Raw(message!.Request));
+
+        documents.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => message.Request.GetRawText());
+    }
+
+    [Fact]
+    public void A_delivery_is_read_from_MassTransits_copy_of_the_broker_clients_buffer()
+    {
+        var buffer = Bytes($$"""{"messageType":["urn:message:Messaging.Contracts:InteractionRequested"],"message":{"requestId":"{{Id}}","request":{{Request}} } }""");
+
+        var context = new RequestDeserializer(envelope: true).Deserialize(new MemoryMessageBody(buffer.AsMemory()), EmptyHeaders.Instance);
+        Assert.True(context.TryGetMessage<InteractionRequested>(out var message));
+
+        Assert.False(Within(buffer, message!.Request));
+        Assert.Equal(Request, Raw(message.Request));
+    }
+
+    [Fact]
     public void Plain_json_reads_as_MassTransit_reads_it_names_in_any_case()
     {
         var body = Bytes($$"""{"RequestId":"{{Id}}","TURNID":"{{MessageId}}","Request":{{Request}} }""");
