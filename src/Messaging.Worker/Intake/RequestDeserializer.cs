@@ -13,8 +13,8 @@ namespace Messaging.Worker.Intake;
 /// into an array, that into a <see cref="JsonElement"/>, the envelope's <c>message</c> into another, and the request
 /// member cloned by its converter. Here the body becomes one <see cref="JsonDocument"/> over MassTransit's array of the
 /// delivered bytes, and the consumer's <see cref="Messaging.Contracts.InteractionRequested.Request"/> is an element of it
-/// (<see cref="RequestMessageReader"/>). The document is disposed when the delivery has been handled
-/// (<see cref="DeliveryDocuments"/>). Hand-written because no MassTransit reader keeps the request where it was read.
+/// (<see cref="RequestMessageReader"/>). The document ends with the garbage collector (disposing it with its delivery,
+/// <see cref="DeliveryDocuments"/>, is not switched on yet). Hand-written because no MassTransit reader keeps the request where it was read.
 /// Everything else — headers, other message types, failures — reads as MassTransit reads it, from the same document:
 /// what cannot be read throws a <see cref="SerializationException"/> for the error pipe (<see cref="RequestIntake"/>).
 /// </summary>
