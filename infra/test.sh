@@ -51,7 +51,10 @@ run_dotnet_tests() { # $1 = label, the rest = filter arguments; a project with n
   local out="$log_dir/dotnet-test-$label.log"
   dotnet_logs+=("$out")
   say "running .NET tests ($label)"
-  dotnet test Messaging.sln -c Release --no-build "$@" --ignore-exit-code 8 2>&1 | tee "$out"
+  # --hangdump: a test process in which no test has started or ended for 10 minutes is dumped and stopped, and the
+  # tests still running are named here, so a hang fails the run with its culprit instead of running into CI's limit.
+  dotnet test Messaging.sln -c Release --no-build "$@" --ignore-exit-code 8 \
+    --hangdump --hangdump-timeout "${TEST_HANG_TIMEOUT:-10m}" --hangdump-type Mini 2>&1 | tee "$out"
   local rc=${PIPESTATUS[0]}
   read -r t f p k < <(awk '
     /^[[:space:]]*total:/     {t=$2}
