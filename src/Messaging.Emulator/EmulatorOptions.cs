@@ -46,6 +46,14 @@ public sealed class EmulatorOptions
     /// <summary>Hops that end with <c>requires_continuation</c> before the final one completes (label <c>emulator_continuation_hops</c>). Default 0.</summary>
     public int ContinuationHops { get; set; }
 
+    /// <summary>
+    /// Quotas enforced per API key and model, as Gemini's (<see cref="Quotas.EmulatorQuota"/>): requests and tokens per
+    /// window and per day, and runs in progress. Empty by default: nothing is limited. A create can add one of its own
+    /// with the labels <c>emulator_quota_requests</c>, <c>emulator_quota_tokens</c>, <c>emulator_quota_window_s</c>,
+    /// <c>emulator_quota_requests_per_day</c>, <c>emulator_quota_tokens_per_day</c> and <c>emulator_quota_concurrent</c>.
+    /// </summary>
+    public IList<Quotas.EmulatorQuota> Quotas { get; } = [];
+
     /// <summary>Whether every request is kept for <see cref="EmulatorServer.Requests"/>; turn off for long benchmarks. Default true.</summary>
     public bool RecordRequests { get; set; } = true;
 

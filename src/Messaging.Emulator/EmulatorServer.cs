@@ -31,6 +31,9 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Every request received so far, in arrival order (a snapshot; health probes excluded).</summary>
     public IReadOnlyList<RecordedRequest> Requests => recorder.Snapshot();
 
+    /// <summary>What the quotas (<see cref="EmulatorOptions.Quotas"/> and quota labels) have admitted and refused so far.</summary>
+    public Quotas.QuotaReport Quotas => app.Services.GetRequiredService<Quotas.QuotaLedger>().Report();
+
     /// <summary>
     /// Starts Kestrel on <c>http://127.0.0.1:0</c> (a free port) and returns once it listens.
     /// </summary>

@@ -40,11 +40,20 @@ public sealed class InteractionsApiException : Exception
     /// <summary>The API's <c>error.message</c>, or a description of the unexpected answer.</summary>
     public string ApiMessage { get; } = "";
 
-    /// <summary>The wait the server asked for (<c>retry-after-ms</c> or <c>Retry-After</c>), if any.</summary>
+    /// <summary>
+    /// The wait the server asked for, if any: the longest of <c>retry-after-ms</c>, <c>Retry-After</c> and the error's
+    /// <c>google.rpc.RetryInfo.retryDelay</c> (Gemini's quota errors carry only the last).
+    /// </summary>
     public TimeSpan? RetryAfter { get; }
 
     /// <summary>The API's <c>error</c> object as received, if the body was JSON.</summary>
     public JsonObject? Error { get; }
+
+    /// <summary>The <c>quotaId</c> of each violation in the error's <c>google.rpc.QuotaFailure</c>, e.g. <c>GenerateRequestsPerMinutePerProjectPerModel</c>; empty when it names none.</summary>
+    public IReadOnlyList<string> QuotaIds => Http.RetryInfo.QuotaIds(Error);
+
+    /// <summary>True when a quota the error names is a daily one (its id says <c>PerDay</c>): waiting minutes will not help.</summary>
+    public bool IsDailyQuota => QuotaIds.Any(static id => id.Contains("PerDay", StringComparison.Ordinal));
 
     /// <summary>How many attempts were made, retries included.</summary>
     public int Attempts { get; }

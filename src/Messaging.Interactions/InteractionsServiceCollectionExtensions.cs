@@ -53,9 +53,9 @@ public static class InteractionsServiceCollectionExtensions
                 Delay = o.RetryBaseDelay,
                 MaxDelay = o.MaxRetryDelay,
                 ShouldRetryAfterHeader = false,
-                ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && RetryPolicy.ShouldRetry(args.Outcome, o.MaxRetryAfter)),
-                DelayGenerator = args => ValueTask.FromResult(
-                    args.Outcome.Result is { } response && RetryAfter.Read(response) is { } wait ? wait : (TimeSpan?)null),
+                ShouldHandle = async args => o.MaxRetries > 0 && await RetryPolicy.ShouldRetryAsync(args.Outcome, o.MaxRetryAfter, args.Context.CancellationToken),
+                DelayGenerator = async args =>
+                    args.Outcome.Result is { } response ? await RetryAfter.ReadAsync(response, args.Context.CancellationToken) : null,
             });
         });
         builder.AddHttpMessageHandler(() => new AttemptCounter());

@@ -3,6 +3,7 @@ using Messaging.Emulator.Conversation;
 using Messaging.Emulator.Hosting;
 using Messaging.Emulator.Json;
 using Messaging.Emulator.Model;
+using Messaging.Emulator.Quotas;
 using Messaging.Emulator.Requests;
 using Messaging.Emulator.Signatures;
 using Messaging.Emulator.Store;
@@ -21,6 +22,7 @@ internal sealed class CreateInteractionHandler(
     HistoryVerifier verifier,
     ResponsePlanner planner,
     ContinuationTokens tokens,
+    QuotaLedger quotas,
     TimeProvider clock,
     IHostApplicationLifetime lifetime,
     ILogger<InteractionRun> runLogger)
@@ -55,7 +57,10 @@ internal sealed class CreateInteractionHandler(
         var id = Ids.Interaction();
         var environmentId = request.Environment is { } environment ? environment.ReuseId ?? previous?.EnvironmentId ?? Ids.Environment() : null;
         var plan = planner.Plan(new PlanningContext(id, request, history, controls, hopsDone, environmentId));
+        var lease = quotas.Admit(ApiKeyOf(context.Request), request.ModelOrAgent, plan.InputTokens, controls.Quota);
         var run = new InteractionRun(id, request, history, plan, controls, environmentId, clock, runLogger);
+        _ = run.Completion.ContinueWith(_ => lease.End(UsedTokens(run.Snapshot())), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         if (request.Store)
         {
             store.Add(run);
@@ -77,6 +82,13 @@ internal sealed class CreateInteractionHandler(
         var snapshot = run.Snapshot();
         await UnaryResponse.WriteAsync(context, controls, w => InteractionRenderer.WriteCreated(w, run, snapshot), lifetime.ApplicationStopping);
     }
+
+    // Gemini's key comes as x-goog-api-key or ?key=; quotas count each apart (none counts as the empty key).
+    private static string ApiKeyOf(HttpRequest request) =>
+        request.Headers["x-goog-api-key"].ToString() is { Length: > 0 } header ? header : request.Query["key"].ToString();
+
+    private static long UsedTokens(RunSnapshot snapshot) =>
+        (snapshot.Usage?["total_output_tokens"]?.GetValue<int>() ?? 0) + (snapshot.Usage?["total_thought_tokens"]?.GetValue<int>() ?? 0);
 
     private int HopsDone(CreateRequest request)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Messaging.Emulator.Api;
 
@@ -7,9 +8,10 @@ namespace Messaging.Emulator.Api;
 internal static class ErrorResponse
 {
     public static Task WriteAsync(HttpResponse response, ApiException error) =>
-        WriteAsync(response, error.HttpStatus, error.Status, error.Message, error.RetryAfterSeconds);
+        WriteAsync(response, error.HttpStatus, error.Status, error.Message, error.RetryAfterSeconds, error.Details);
 
-    public static async Task WriteAsync(HttpResponse response, int httpStatus, string status, string message, int? retryAfterSeconds = null)
+    public static async Task WriteAsync(HttpResponse response, int httpStatus, string status, string message, int? retryAfterSeconds = null,
+        IReadOnlyList<JsonObject>? details = null)
     {
         response.StatusCode = httpStatus;
         response.ContentType = JsonResponse.ContentType;
@@ -26,6 +28,11 @@ internal static class ErrorResponse
             writer.WriteString("message", message);
             writer.WriteString("status", status);
             writer.WriteStartArray("details");
+            foreach (var detail in details ?? [])
+            {
+                detail.WriteTo(writer);
+            }
+
             writer.WriteEndArray();
             writer.WriteEndObject();
             writer.WriteEndObject();

@@ -27,6 +27,10 @@ internal static class InteractionEndpoints
             interactions.MapPost("{id}", new RequestDelegate(cancel.HandleCustomMethodAsync));
         }
 
+        // The quota counts, for tests and benchmarks that run the emulator as a process (in-process: EmulatorServer.Quotas).
+        var quotas = app.Services.GetRequiredService<Quotas.QuotaLedger>();
+        app.MapGet("/emulator/quotas", () => Results.Json(quotas.Report()));
+
         app.MapGet("/health", static context =>
         {
             context.Response.ContentType = "text/plain; charset=utf-8";

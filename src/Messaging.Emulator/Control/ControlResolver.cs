@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Messaging.Emulator.Api;
 using Messaging.Emulator.Json;
+using Messaging.Emulator.Quotas;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Emulator.Control;
@@ -25,6 +26,12 @@ internal sealed class ControlResolver(IOptions<EmulatorOptions> options)
     public const string FunctionRounds = "emulator_function_rounds";
     public const string ContinuationHops = "emulator_continuation_hops";
     public const string ResumeFaultKey = "emulator_resume_fault";
+    public const string QuotaRequests = "emulator_quota_requests";
+    public const string QuotaTokens = "emulator_quota_tokens";
+    public const string QuotaWindowS = "emulator_quota_window_s";
+    public const string QuotaRequestsPerDay = "emulator_quota_requests_per_day";
+    public const string QuotaTokensPerDay = "emulator_quota_tokens_per_day";
+    public const string QuotaConcurrent = "emulator_quota_concurrent";
 
     private const string LabelPrefix = "emulator_";
     private const string HeaderPrefix = "x-emulator-";
@@ -32,7 +39,7 @@ internal sealed class ControlResolver(IOptions<EmulatorOptions> options)
     private static readonly string[] Keys =
     [
         Chunks, ChunkDelayMs, FirstTokenMs, BackgroundMs, Fault, FaultCount, FaultAfter, RetryAfterS, FunctionRounds, ContinuationHops,
-        ResumeFaultKey,
+        ResumeFaultKey, QuotaRequests, QuotaTokens, QuotaWindowS, QuotaRequestsPerDay, QuotaTokensPerDay, QuotaConcurrent,
     ];
 
     /// <summary>Controls for a create: labels, headers and every configured default, faults included.</summary>
@@ -113,7 +120,17 @@ internal sealed class ControlResolver(IOptions<EmulatorOptions> options)
             RetryAfterGiven: values.ContainsKey(RetryAfterS),
             FunctionRounds: Integer(values, FunctionRounds, defaults.FunctionRounds, minimum: 0),
             ContinuationHops: Integer(values, ContinuationHops, defaults.ContinuationHops, minimum: 0),
-            ResumeFault: values.TryGetValue(ResumeFaultKey, out var resume) ? ParseResumeFault(resume.Value) : ResumeFault.None);
+            ResumeFault: values.TryGetValue(ResumeFaultKey, out var resume) ? ParseResumeFault(resume.Value) : ResumeFault.None,
+            Quota: QuotaOf(values));
+    }
+
+    // A quota of the create's own: counted apart from the configured ones, per API key, model and these limits.
+    private static QuotaLimits? QuotaOf(Dictionary<string, (string Value, string Source)> values)
+    {
+        int? Limit(string key) => values.ContainsKey(key) ? Integer(values, key, 0, minimum: 1) : null;
+        var limits = new QuotaLimits(
+            Limit(QuotaRequests), Limit(QuotaTokens), Limit(QuotaWindowS) ?? 60, Limit(QuotaRequestsPerDay), Limit(QuotaTokensPerDay), Limit(QuotaConcurrent));
+        return limits.Any ? limits : null;
     }
 
     private static int Integer(Dictionary<string, (string Value, string Source)> values, string key, int fallback, int minimum)

@@ -13,7 +13,8 @@ internal sealed record EmulatorControls(
     bool RetryAfterGiven,
     int FunctionRounds,
     int ContinuationHops,
-    ResumeFault ResumeFault = ResumeFault.None)
+    ResumeFault ResumeFault = ResumeFault.None,
+    Quotas.QuotaLimits? Quota = null)
 {
     public bool IsStreamFault => Fault is FaultKind.CutStream or FaultKind.Stall or FaultKind.MalformedSse or FaultKind.BareJsonError;
 

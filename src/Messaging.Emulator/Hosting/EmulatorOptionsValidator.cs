@@ -30,6 +30,15 @@ internal sealed class EmulatorOptionsValidator : IValidateOptions<EmulatorOption
             failures.Add("Emulator:StoreCapacity and Emulator:MaxRequestBodyBytes must be positive.");
         }
 
+        foreach (var (quota, i) in options.Quotas.Select(static (q, i) => (q, i)))
+        {
+            if (quota.WindowSeconds is <= 0 or double.NaN || quota.RequestsPerWindow < 1 || quota.TokensPerWindow < 1 ||
+                quota.RequestsPerDay < 1 || quota.TokensPerDay < 1 || quota.ConcurrentRequests < 1)
+            {
+                failures.Add($"Emulator:Quotas:{i}: the window must be positive and every limit given at least 1.");
+            }
+        }
+
         if (options.Fault is { } fault)
         {
             try

@@ -2,6 +2,7 @@ using Messaging.Emulator.Api;
 using Messaging.Emulator.Control;
 using Messaging.Emulator.Conversation;
 using Messaging.Emulator.Model;
+using Messaging.Emulator.Quotas;
 using Messaging.Emulator.Signatures;
 using Messaging.Emulator.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -39,6 +40,7 @@ internal static class EmulatorServiceCollectionExtensions
         services.AddSingleton<RequestRecorder>();
         services.AddSingleton<ControlResolver>();
         services.AddSingleton<FaultGate>();
+        services.AddSingleton<QuotaLedger>();
         services.AddSingleton<InteractionStore>();
         services.AddSingleton<SigningKey>();
         services.AddSingleton<StepSigner>();

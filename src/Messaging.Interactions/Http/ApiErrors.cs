@@ -24,7 +24,7 @@ internal static class ApiErrors
                 {
                     var message = (error["message"] as JsonValue)?.ToString() ?? response.ReasonPhrase ?? "Error";
                     var status = (error["status"] as JsonValue)?.ToString();
-                    return new InteractionsApiException(response.StatusCode, status, message, retryAfter, error, attempts);
+                    return new InteractionsApiException(response.StatusCode, status, message, RetryAfter.Longest(retryAfter, RetryInfo.Delay(error)), error, attempts);
                 }
             }
             catch (JsonException)

@@ -5,12 +5,12 @@ namespace Messaging.Interactions.Http;
 
 /// <summary>
 /// Which outcomes are retried: 408, 429, 5xx and transport faults (connection errors, timeouts); never
-/// other 4xx, whose answer will not change. A <c>Retry-After</c> longer than the allowed wait is not
+/// other 4xx, whose answer will not change. A wait asked for (<c>Retry-After</c> or the body's <c>retryDelay</c>) longer than the allowed wait is not
 /// retried here: the caller gets the error with the wait in it and can reschedule the work.
 /// </summary>
 internal static class RetryPolicy
 {
-    public static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, TimeSpan maxRetryAfter)
+    public static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, TimeSpan maxRetryAfter, CancellationToken cancellationToken)
     {
         if (outcome.Exception is not null)
             return outcome.Exception is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException;
@@ -18,6 +18,6 @@ internal static class RetryPolicy
         var code = (int)response.StatusCode;
         var retryable = response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || code >= 500;
         if (!retryable) return false;
-        return RetryAfter.Read(response) is not { } wait || wait <= maxRetryAfter;
+        return await RetryAfter.ReadAsync(response, cancellationToken).ConfigureAwait(false) is not { } wait || wait <= maxRetryAfter;
     }
 }

@@ -27,13 +27,14 @@ internal sealed record ApiResponse(int Status, string Body, string? ContentType,
         }
     }
 
-    public void ShouldBeError(int status, string errorStatus)
+    /// <summary>An error in Google's shape; its <c>details</c> are empty unless <paramref name="withDetails"/> (a quota's 429).</summary>
+    public void ShouldBeError(int status, string errorStatus, bool withDetails = false)
     {
         Assert.True(Status == status, $"Expected {status}, got {Status}: {Body}");
         Assert.StartsWith("application/json", ContentType, StringComparison.Ordinal);
         Assert.Equal(status, (int)Object["error"]!["code"]!);
         Assert.Equal(errorStatus, ErrorStatus);
         Assert.NotEmpty(ErrorMessage);
-        Assert.Empty(Object["error"]!["details"]!.AsArray());
+        Assert.Equal(withDetails, Object["error"]!["details"]!.AsArray().Count > 0);
     }
 }
