@@ -31,7 +31,7 @@ public sealed record InteractionFailed
     /// <summary>How many API attempts were made.</summary>
     public int Attempts { get; init; }
 
-    /// <summary><c>api_error</c>, <c>stream_broken</c>, <c>timeout</c>, <c>round_limit</c>, <c>cancelled</c>, …</summary>
+    /// <summary><c>api_error</c>, <c>stream_broken</c>, <c>timeout</c>, <c>round_limit</c>, <c>cancelled</c>, <c>quota</c> (the API's quota stayed exhausted past the worker's <c>Quota:MaxWait</c>), <c>quota_daily</c> (a per-day quota is spent), …</summary>
     public string Reason { get; init; } = "";
 
     /// <summary>A sentence for people.</summary>

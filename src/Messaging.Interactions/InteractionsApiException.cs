@@ -55,6 +55,12 @@ public sealed class InteractionsApiException : Exception
     /// <summary>True when a quota the error names is a daily one (its id says <c>PerDay</c>): waiting minutes will not help.</summary>
     public bool IsDailyQuota => QuotaIds.Any(static id => id.Contains("PerDay", StringComparison.Ordinal));
 
+    /// <summary>
+    /// True when the create was never sent: its model's quota cooldown (started by a 429 here or on another process on
+    /// the same key) runs longer than the client may wait; <see cref="RetryAfter"/> says how long.
+    /// </summary>
+    public bool HeldByCooldown { get; init; }
+
     /// <summary>How many attempts were made, retries included.</summary>
     public int Attempts { get; }
 

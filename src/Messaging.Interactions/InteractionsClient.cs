@@ -46,6 +46,7 @@ public sealed partial class InteractionsClient : IInteractionsClient
         if (request.Stream == true)
             throw new ArgumentException("The body asks for a stream: use CreateStreamAsync.", nameof(request));
         using var message = NewRequest(HttpMethod.Post, _root, AcceptJson, new JsonBodyContent(request.Json));
+        ForQuotaOf(message, request);
         return await SendUnaryAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
@@ -96,7 +97,15 @@ public sealed partial class InteractionsClient : IInteractionsClient
 
     /// <summary>POSTs the create body with <c>"stream": true</c> and yields the raw events, without resume.</summary>
     internal IAsyncEnumerable<InteractionEvent> CreateStreamRawAsync(CreateInteractionRequest body, CancellationToken cancellationToken) =>
-        StreamRawAsync(() => NewRequest(HttpMethod.Post, _root, AcceptEventStream, new JsonBodyContent(body.Json, setTrue: "stream")), cancellationToken);
+        StreamRawAsync(() => ForQuotaOf(NewRequest(HttpMethod.Post, _root, AcceptEventStream, new JsonBodyContent(body.Json, setTrue: "stream")), body),
+            cancellationToken);
+
+    // A create counts against its model's quota: QuotaCooldownHandler holds it during a cooldown.
+    private static HttpRequestMessage ForQuotaOf(HttpRequestMessage message, CreateInteractionRequest body)
+    {
+        if ((body.Model ?? body.Agent) is { Length: > 0 } model) message.Options.Set(QuotaCooldownHandler.ModelKey, model);
+        return message;
+    }
 
     private async IAsyncEnumerable<InteractionEvent> StreamRawAsync(Func<HttpRequestMessage> newRequest,
         [EnumeratorCancellation] CancellationToken cancellationToken)

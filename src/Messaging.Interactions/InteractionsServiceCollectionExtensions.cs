@@ -1,7 +1,9 @@
 using System.Net;
 using Messaging.Interactions.Http;
 using Microsoft.Extensions.Configuration;
+using Messaging.Interactions.Quotas;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -15,7 +17,8 @@ public static class InteractionsServiceCollectionExtensions
     /// Adds <see cref="IInteractionsClient"/> as a typed client of <c>IHttpClientFactory</c>, with options
     /// bound from the <c>Interactions</c> section (the key falls back to <c>GEMINI_API_KEY</c>), validated
     /// on start, and a retry pipeline for 408/429/5xx and transport faults that honours
-    /// <c>retry-after-ms</c>/<c>Retry-After</c>. Returns the client builder for further configuration.
+    /// <c>retry-after-ms</c>/<c>Retry-After</c> and a quota error's <c>retryDelay</c>, and holds creates for a model while a 429
+    /// for it cools down (<see cref="IQuotaCooldowns"/>). Returns the client builder for further configuration.
     /// </summary>
     public static IHttpClientBuilder AddInteractionsClient(this IServiceCollection services, Action<InteractionsClientOptions>? configure = null)
     {
@@ -27,6 +30,10 @@ public static class InteractionsServiceCollectionExtensions
         services.AddSingleton<IPostConfigureOptions<InteractionsClientOptions>, ApiKeyFromEnvironment>();
         if (configure is not null) options.Configure(configure);
         services.AddSingleton<IValidateOptions<InteractionsClientOptions>, InteractionsClientOptionsValidator>();
+        // One cooldown book per process, shared by every client; a host may register its own IQuotaCooldowns first.
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<QuotaCooldowns>();
+        services.TryAddSingleton<IQuotaCooldowns>(static sp => sp.GetRequiredService<QuotaCooldowns>());
 
         var builder = services.AddHttpClient<IInteractionsClient, InteractionsClient>(http =>
             {
@@ -59,6 +66,8 @@ public static class InteractionsServiceCollectionExtensions
             });
         });
         builder.AddHttpMessageHandler(() => new AttemptCounter());
+        builder.AddHttpMessageHandler(sp => new QuotaCooldownHandler(sp.GetRequiredService<IQuotaCooldowns>(),
+            sp.GetRequiredService<IOptionsMonitor<InteractionsClientOptions>>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }
 

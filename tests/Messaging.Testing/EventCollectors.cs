@@ -11,7 +11,7 @@ public sealed class EventCollector(EventLog events) :
     IConsumer<InteractionStarted>, IConsumer<StepStarted>, IConsumer<StepDelta>, IConsumer<StepCompleted>,
     IConsumer<InteractionStatusChanged>, IConsumer<InteractionCompleted>, IConsumer<InteractionRequiresAction>,
     IConsumer<FunctionCallRequested>, IConsumer<InteractionFailed>, IConsumer<InteractionCancelled>,
-    IConsumer<InteractionRejected>, IConsumer<Fault<InteractionRequested>>
+    IConsumer<InteractionRejected>, IConsumer<InteractionDeferred>, IConsumer<Fault<InteractionRequested>>
 {
     public Task Consume(ConsumeContext<InteractionStarted> context) => Add(context.Message.RequestId, context.Message);
     public Task Consume(ConsumeContext<StepStarted> context) => Add(context.Message.RequestId, context.Message);
@@ -24,6 +24,7 @@ public sealed class EventCollector(EventLog events) :
     public Task Consume(ConsumeContext<InteractionFailed> context) => Add(context.Message.RequestId, context.Message);
     public Task Consume(ConsumeContext<InteractionCancelled> context) => Add(context.Message.RequestId, context.Message);
     public Task Consume(ConsumeContext<InteractionRejected> context) => Add(context.Message.RequestId, context.Message);
+    public Task Consume(ConsumeContext<InteractionDeferred> context) => Add(context.Message.RequestId, context.Message);
     public Task Consume(ConsumeContext<Fault<InteractionRequested>> context) => Add(context.Message.Message.RequestId, context.Message);
 
     private Task Add(Guid requestId, object message)

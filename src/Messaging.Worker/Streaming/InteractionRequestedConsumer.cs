@@ -6,6 +6,7 @@ using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Intake;
+using Messaging.Worker.Quotas;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -18,7 +19,7 @@ namespace Messaging.Worker.Streaming;
 /// message with no readable requestId goes to the error queue unanswered. Each gets one <see cref="Fault{T}"/>.
 /// </summary>
 internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
-    IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
+    QuotaDeferrals quota, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
     /// <summary>How long a request that does not fit the memory budget waits here for room before it waits on the broker.</summary>
@@ -36,10 +37,21 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
             throw new RequestIdMissingException(); // the error pipe reads the raw body again: the id may be there after all
         }
 
+        var waitingSince = QuotaDeferrals.WaitingSince(context);
         if (waits.NotBefore(context) is { } due)
         {
             // Put off (its messaging-not-before header): it waits on the broker, not here, and comes back at its time.
-            await waits.WaitAsync(message, due, context.CancellationToken);
+            await waits.WaitAsync(message, due, context.CancellationToken, waitingSince is { } since
+                ? new Dictionary<string, object?> { [QuotaDeferrals.WaitingSinceHeader] = since.ToUnixTimeMilliseconds() }
+                : null);
+            return;
+        }
+
+        // Its model's quota is spent for longer than the client waits: it waits on the broker, announced, not here.
+        var model = QuotaDeferrals.ModelOf(message.Request);
+        if (quota.HeldUntil(model, waitingSince) is { } held)
+        {
+            await quota.DeferAsync(context, message, model, held, waitingSince);
             return;
         }
 
@@ -60,7 +72,11 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
                 await waits.WaitAsync(message, DateTimeOffset.UtcNow + MemoryWait, context.CancellationToken);
                 return;
             }
-            await mediator.Send(StreamInteraction.From(message), context.CancellationToken);
+            await mediator.Send(StreamInteraction.From(message) with { QuotaWaitingSince = waitingSince }, context.CancellationToken);
+        }
+        catch (QuotaWaitException wait)
+        {
+            await quota.DeferAsync(context, message, wait.Model, wait.Until, waitingSince);
         }
         catch (RequestValidationException ex)
         {

@@ -60,8 +60,9 @@ internal sealed class RequestWaits(IOptions<BusOptions> bus, WorkQueue workQueue
     /// <summary>The wait queue a request due in <paramref name="left"/> goes through next: the longest step not longer than that.</summary>
     internal static TimeSpan StepFor(TimeSpan left) => Steps.FirstOrDefault(s => s <= left, Steps[^1]);
 
-    /// <summary>Sends the request to wait until <paramref name="notBefore"/>.</summary>
-    public async Task WaitAsync(InteractionRequested request, DateTimeOffset notBefore, CancellationToken cancellationToken)
+    /// <summary>Sends the request to wait until <paramref name="notBefore"/>, with <paramref name="headers"/> for when it comes back.</summary>
+    public async Task WaitAsync(InteractionRequested request, DateTimeOffset notBefore, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, object?>? headers = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (bus.Value.RabbitMqUrl is null)
@@ -69,7 +70,7 @@ internal sealed class RequestWaits(IOptions<BusOptions> bus, WorkQueue workQueue
             // One process: a timer, then back to the work queue with the time still on it.
             var left = notBefore - clock.GetUtcNow();
             if (left > TimeSpan.Zero) await Task.Delay(left, clock, cancellationToken);
-            await workQueue.SendAsync(request, notBefore, cancellationToken);
+            await workQueue.SendAsync(request, notBefore, cancellationToken, headers);
             return;
         }
 
@@ -81,7 +82,7 @@ internal sealed class RequestWaits(IOptions<BusOptions> bus, WorkQueue workQueue
             ContentType = "application/json",
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = Guid.NewGuid().ToString(),
-            Headers = new Dictionary<string, object?> { [NotBeforeHeader] = notBefore.ToUnixTimeMilliseconds() },
+            Headers = new Dictionary<string, object?>(headers ?? new Dictionary<string, object?>()) { [NotBeforeHeader] = notBefore.ToUnixTimeMilliseconds() },
         };
         await channel.BasicPublishAsync("", name, true, properties, JsonSerializer.SerializeToUtf8Bytes(request, Json), cancellationToken);
     }

@@ -9,6 +9,7 @@ using Messaging.Interactions.Streaming;
 using Messaging.Worker.Cancels;
 using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
+using Messaging.Worker.Quotas;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -23,6 +24,9 @@ namespace Messaging.Worker.Streaming;
 /// <param name="Request">The API create body.</param>
 internal sealed record StreamInteraction(Guid RequestId, Guid? ConversationId, Guid? TurnId, JsonElement Request) : ICommand<StreamOutcome>
 {
+    /// <summary>Since when the request has waited for the API's quota (<see cref="QuotaDeferrals"/>); null when it never has.</summary>
+    public DateTimeOffset? QuotaWaitingSince { get; init; }
+
     /// <summary>The command for a bus message.</summary>
     public static StreamInteraction From(InteractionRequested message)
     {
@@ -78,6 +82,8 @@ internal sealed class StreamInteractionHandler(
     WorkQueue workQueue,
     RequestEnds ends,
     ApiCancellation apiCancellation,
+    QuotaDeferrals quota,
+    TimeProvider clock,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
     IOptions<BusOptions> bus,
@@ -163,7 +169,7 @@ internal sealed class StreamInteractionHandler(
             {
                 var (outcome, finals) = entry.CancelRequested && relay.InteractionId.Length == 0
                     ? (StreamOutcome.Cancelled, relay.Cancelled()) // this attempt created nothing yet: nothing to call
-                    : await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, cancellationToken);
+                    : await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, command.QuotaWaitingSince, cancellationToken);
                 await ends.EndAsync(relay, finals, cancellationToken);
                 ended = true;
                 activity?.SetTag("messaging.outcome", outcome.ToString());
@@ -175,6 +181,13 @@ internal sealed class StreamInteractionHandler(
                 telemetry.StreamsInFlight(-1);
                 activity?.SetTag("gen_ai.interaction.id", relay.InteractionId);
             }
+        }
+        catch (QuotaWaitException)
+        {
+            // Nothing was created: the lease goes, and the request waits for its quota (the consumer puts it off).
+            await checkpoints.ReleaseAsync(ids.RequestId);
+            ended = true;
+            throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -232,7 +245,7 @@ internal sealed class StreamInteractionHandler(
     };
 
     private async Task<(StreamOutcome, FinalEvents)> RunAsync(CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry,
-        bool resume, CancellationToken stopping)
+        bool resume, DateTimeOffset? quotaWaitingSince, CancellationToken stopping)
     {
         var body = original;
         try
@@ -258,7 +271,7 @@ internal sealed class StreamInteractionHandler(
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested && IsHandled(ex))
         {
-            return await EndAfterAsync(ex, original, relay, entry);
+            return await EndAfterAsync(ex, original, relay, entry, quotaWaitingSince);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OperationCanceledException)
         {
@@ -281,13 +294,16 @@ internal sealed class StreamInteractionHandler(
     }
 
     /// <summary>What a failure while streaming means for the request (the host stopping is not one of them: it escapes).</summary>
-    private async Task<(StreamOutcome, FinalEvents)> EndAfterAsync(Exception failure, CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry)
+    private async Task<(StreamOutcome, FinalEvents)> EndAfterAsync(Exception failure, CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry,
+        DateTimeOffset? quotaWaitingSince)
     {
         switch (failure)
         {
             case OperationCanceledException when entry.CancelRequested:
                 if (!original.IsStateless && relay.InteractionId.Length > 0) await apiCancellation.TryCancelAsync(relay.InteractionId);
                 return (StreamOutcome.Cancelled, relay.Cancelled());
+            case InteractionsApiException { StatusCode: System.Net.HttpStatusCode.TooManyRequests } refused when relay.InteractionId.Length == 0:
+                return QuotaRefused(refused, original.Model ?? original.Agent ?? "", relay, quotaWaitingSince);
             case InteractionsApiException api:
                 logger.LogWarning("Request {RequestId}: the API answered {Status} after {Attempts} attempt(s): {ApiMessage}",
                     relay.RequestId, (int)api.StatusCode, api.Attempts, api.ApiMessage);
@@ -307,6 +323,31 @@ internal sealed class StreamInteractionHandler(
                 // Cancelled, but neither by a CancelInteraction nor by the host: a call's own time limit.
                 return Fail(relay, "timeout", failure.Message, retryable: true);
         }
+    }
+
+    /// <summary>
+    /// The create was refused for quota (or held by a cooldown): a per-day quota fails the request at once
+    /// (<c>quota_daily</c>); otherwise it waits (<see cref="QuotaWaitException"/>), at most until it has waited
+    /// <c>Quota:MaxWait</c>, and after that it fails (<c>quota</c>).
+    /// </summary>
+    private (StreamOutcome, FinalEvents) QuotaRefused(InteractionsApiException refused, string model, InteractionRelay relay, DateTimeOffset? waitingSince)
+    {
+        var error = refused.Error is { } e ? ApiJson.ToElement(e) : ApiJson.ToElement(new JsonObject
+        {
+            ["code"] = 429, ["status"] = refused.ErrorStatus ?? "RESOURCE_EXHAUSTED", ["message"] = refused.ApiMessage,
+        });
+        if (refused.IsDailyQuota)
+            return Fail(relay, "quota_daily", $"The API's daily quota for {model} is spent ({string.Join(", ", refused.QuotaIds)}): {refused.ApiMessage}",
+                error, retryable: true, refused.Attempts);
+        var now = clock.GetUtcNow();
+        var since = waitingSince ?? now;
+        var asked = now + (refused.RetryAfter is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+        if (quota.DeferUntil(asked, since) is not { } until)
+            return Fail(relay, "quota",
+                $"The API's quota for {model} stayed exhausted for as long as the request may wait (Quota:MaxWait, {quota.MaxWait}; it waited {(now - since).TotalSeconds:0} s, and the API asks to wait until {asked:O}). {refused.ApiMessage}",
+                error, retryable: true, refused.Attempts);
+        logger.LogInformation("Request {RequestId}: the API refused its create for quota ({ApiMessage}); it waits until {Until:O}", relay.RequestId, refused.ApiMessage, until);
+        throw new QuotaWaitException(model, until, refused.HeldByCooldown ? "held by a cooldown" : "429");
     }
 
     private static bool IsHandled(Exception ex) =>

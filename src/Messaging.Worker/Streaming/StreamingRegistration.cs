@@ -2,6 +2,7 @@ using MassTransit;
 using Messaging.Interactions;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Intake;
+using Messaging.Worker.Quotas;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -20,6 +21,11 @@ internal static class StreamingRegistration
         services.AddOptions<HostOptions>().Configure<IOptions<WorkerOptions>>((host, worker) =>
             host.ShutdownTimeout = worker.Value.DrainTimeout + WorkerOptions.HandOverAllowance);
         services.AddInteractionsClient();
+        services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.SectionName)
+            .Validate(static q => q.MaxWait >= TimeSpan.Zero, "Quota:MaxWait must not be negative.").ValidateOnStart();
+        services.AddSingleton<ApiKeyFingerprint>();
+        services.AddSingleton<QuotaDeferrals>();
+        services.AddHostedService<QuotaCooldownBroadcast>();
         services.AddWorkerMediator();
         services.AddSingleton<InFlightInteractions>();
         services.AddSingleton<CancelDispatcher>();
@@ -42,9 +48,14 @@ internal static class StreamingRegistration
         bus.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>();
         bus.AddConsumer<InteractionRequestedPoisonConsumer, InteractionRequestedPoisonConsumerDefinition>();
         bus.AddConsumer<CancelInteractionConsumer>().ExcludeFromConfigureEndpoints();
+        bus.AddConsumer<QuotaCooldownConsumer>().ExcludeFromConfigureEndpoints();
     }
 
-    /// <summary>Each replica's own control queue (non-durable, auto-deleted, uniquely named): every replica gets every cancel.</summary>
+    /// <summary>Each replica's own control queue (non-durable, auto-deleted, uniquely named): every replica gets every cancel and every quota cooldown.</summary>
     public static void AddInteractionControlQueue(this IBusFactoryConfigurator bus, IBusRegistrationContext context) =>
-        bus.ReceiveEndpoint(new TemporaryEndpointDefinition("interaction-control"), e => e.ConfigureConsumer<CancelInteractionConsumer>(context));
+        bus.ReceiveEndpoint(new TemporaryEndpointDefinition("interaction-control"), e =>
+        {
+            e.ConfigureConsumer<CancelInteractionConsumer>(context);
+            e.ConfigureConsumer<QuotaCooldownConsumer>(context); // and every quota cooldown
+        });
 }

@@ -24,13 +24,15 @@ internal sealed class WorkQueue(IBus bus, IEndpointNameFormatter names)
     }
 
     /// <summary>Sends <paramref name="request"/> to the work queue, with its earliest start when it has one.</summary>
-    public async Task SendAsync(InteractionRequested request, DateTimeOffset? notBefore, CancellationToken cancellationToken)
+    public async Task SendAsync(InteractionRequested request, DateTimeOffset? notBefore, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, object?>? headers = null)
     {
         // The exchange, not "queue:": that would redeclare the queue, and its arguments (quorum, delivery limit) with it.
         var queue = await bus.GetSendEndpoint(new Uri($"exchange:{Name}"));
         await queue.Send(request, context =>
         {
             if (notBefore is { } due) context.Headers.Set(RequestWaits.NotBeforeHeader, due.ToUnixTimeMilliseconds());
+            foreach (var (name, value) in headers ?? new Dictionary<string, object?>()) context.Headers.Set(name, value);
         }, cancellationToken);
     }
 }

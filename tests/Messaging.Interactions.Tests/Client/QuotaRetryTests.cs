@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Messaging.Interactions.Models;
+using Messaging.Interactions.Quotas;
 using Messaging.Interactions.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Messaging.Interactions.Tests.Client;
 
@@ -56,6 +58,40 @@ public class QuotaRetryTests(EmulatorFixture fixture) : IClassFixture<EmulatorFi
         Assert.True(error.RetryAfter > TimeSpan.FromSeconds(30), $"retry after {error.RetryAfter}");
         Assert.Equal(["GenerateRequestsPer31536000SecondsPerProjectPerModel"], error.QuotaIds);
         Assert.False(error.IsDailyQuota);
+    }
+
+    [Fact]
+    public async Task After_a_429_creates_for_that_model_are_held_without_being_sent_and_other_models_go_on()
+    {
+        using var provider = fixture.CreateClient(o => o.ApiKey = "quota-cooldown");
+        var client = provider.Client();
+        (string, string)[] quota = [("emulator_quota_requests", "1"), ("emulator_quota_window_s", AYear)];
+        await client.CreateAsync(Limited("cooldown first", quota), Ct);
+        await Assert.ThrowsAsync<InteractionsApiException>(() => client.CreateAsync(Limited("cooldown refused", quota), Ct));
+
+        var held = await Assert.ThrowsAsync<InteractionsApiException>(() => client.CreateAsync(Limited("cooldown held", quota), Ct));
+        var other = CreateInteractionRequest.ForModel("gemini-3.5-pro", "cooldown other model");
+        other.Labels = new JsonObject { ["emulator_quota_requests"] = "1", ["emulator_quota_window_s"] = AYear };
+        var otherModel = await client.CreateAsync(other, Ct);
+
+        Assert.True(held.HeldByCooldown);
+        Assert.Equal(0, held.Attempts);
+        Assert.True(held.RetryAfter > TimeSpan.FromSeconds(30), $"held for {held.RetryAfter}");
+        Assert.Equal(0, fixture.Emulator.Requests.Count(r => r.Body.Contains("cooldown held", StringComparison.Ordinal)));
+        Assert.Equal(InteractionStatus.Completed, otherModel.Status);
+    }
+
+    [Fact]
+    public async Task A_cooldown_learnt_from_elsewhere_holds_creates_too()
+    {
+        using var provider = fixture.CreateClient(o => o.ApiKey = "quota-hold");
+        provider.GetRequiredService<IQuotaCooldowns>().Hold("gemini-3.5-flash", DateTimeOffset.UtcNow.AddHours(1));
+
+        var held = await Assert.ThrowsAsync<InteractionsApiException>(() =>
+            provider.Client().CreateAsync(CreateInteractionRequest.ForModel("gemini-3.5-flash", "held from elsewhere"), Ct));
+
+        Assert.True(held.HeldByCooldown);
+        Assert.Equal(0, fixture.Emulator.Requests.Count(r => r.Body.Contains("held from elsewhere", StringComparison.Ordinal)));
     }
 
     [Fact]

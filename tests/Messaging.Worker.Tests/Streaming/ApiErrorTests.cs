@@ -32,18 +32,33 @@ public sealed class ApiErrorTests(WorkerFixture fixture) : WorkerTest(fixture)
         Assert.Equal(2, attempts);
     }
 
-    [Theory]
-    [InlineData("server_error", 503)]
-    [InlineData("rate_limit", 429)]
-    public async Task Retries_are_bounded_and_then_fail_as_retryable(string fault, int code)
+    [Fact]
+    public async Task Server_error_retries_are_bounded_and_then_fail_as_retryable()
     {
-        var (events, attempts) = await RunLabelledAsync($$"""{"emulator_fault":"{{fault}}","emulator_retry_after_s":"0"}""");
+        var (events, attempts) = await RunLabelledAsync("""{"emulator_fault":"server_error","emulator_retry_after_s":"0"}""");
 
         var failed = events.Single<InteractionFailed>();
         Assert.Equal(("api_error", true), (failed.Reason, failed.Retryable));
-        Assert.Equal(code, failed.Error.GetProperty("code").GetInt32());
+        Assert.Equal(503, failed.Error.GetProperty("code").GetInt32());
         Assert.Equal(WorkerFixture.MaxRetries + 1, failed.Attempts);
         Assert.Equal(WorkerFixture.MaxRetries + 1, attempts);
+    }
+
+    [Fact]
+    public async Task A_429_on_every_attempt_waits_announced_and_fails_as_quota_once_waiting_would_pass_quota_max_wait()
+    {
+        var (events, attempts) = await RunLabelledAsync("""{"emulator_fault":"rate_limit","emulator_retry_after_s":"0"}""");
+
+        var deferred = events.All.OfType<InteractionDeferred>().ToList();
+        Assert.NotEmpty(deferred);
+        Assert.All(deferred, d => Assert.Equal(("quota", "gemini-3.5-flash"), (d.Reason, d.Model)));
+        Assert.Single(deferred.Select(d => d.WaitingSince).Distinct());
+        var failed = events.Single<InteractionFailed>();
+        Assert.Equal(("quota", true), (failed.Reason, failed.Retryable));
+        Assert.Equal(429, failed.Error.GetProperty("code").GetInt32());
+        Assert.Contains("Quota:MaxWait", failed.Message, StringComparison.Ordinal);
+        Assert.Equal((deferred.Count + 1) * (WorkerFixture.MaxRetries + 1), attempts);
+        Assert.DoesNotContain(events.All, m => m is InteractionStarted);
     }
 
     [Fact]

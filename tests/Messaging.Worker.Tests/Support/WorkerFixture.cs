@@ -24,6 +24,9 @@ public sealed class WorkerFixture : IAsyncLifetime
 {
     public const string ApiKey = "test-key-Zq8Vw3xYp";
     public const int MaxRetries = 2;
+
+    /// <summary>How long a request waits for the API's quota in all before it fails with reason quota.</summary>
+    public const string QuotaMaxWait = "00:00:03";
     public const int MaxRequestBytes = 256 * 1024;
     public const string InteractionRequestedExchange = "Messaging.Contracts:InteractionRequested";
 
@@ -83,6 +86,7 @@ public sealed class WorkerFixture : IAsyncLifetime
         ["Worker:MaxConcurrentStreams"] = "16",
         ["Worker:MaxRequestBytes"] = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Worker:BackgroundPollInterval"] = "00:00:00.100",
+        ["Quota:MaxWait"] = QuotaMaxWait,
         // These replicas share no saga store; the conversation tests run theirs against PostgreSQL.
         ["Conversations:Enabled"] = "false",
     };

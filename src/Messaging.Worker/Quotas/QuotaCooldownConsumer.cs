@@ -1,0 +1,16 @@
+using MassTransit;
+using Messaging.Interactions.Quotas;
+
+namespace Messaging.Worker.Quotas;
+
+/// <summary>Takes in a cooldown another replica (or this one) started: the model's creates are held here too.</summary>
+internal sealed class QuotaCooldownConsumer(IQuotaCooldowns cooldowns, ApiKeyFingerprint key) : IConsumer<QuotaCooldownStarted>
+{
+    public Task Consume(ConsumeContext<QuotaCooldownStarted> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cooldown = context.Message;
+        if (cooldown.KeyFingerprint == key.Value && cooldown.Model.Length > 0) cooldowns.Hold(cooldown.Model, cooldown.Until);
+        return Task.CompletedTask;
+    }
+}
