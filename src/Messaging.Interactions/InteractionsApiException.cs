@@ -57,7 +57,8 @@ public sealed class InteractionsApiException : Exception
 
     /// <summary>
     /// True when the create was never sent: its model's quota cooldown (started by a 429 here or on another process on
-    /// the same key) runs longer than the client may wait; <see cref="RetryAfter"/> says how long.
+    /// the same key), or its configured quota for the window (<see cref="Quotas.IQuotaAdmission"/>), holds it longer than
+    /// the client may wait; <see cref="RetryAfter"/> says how long.
     /// </summary>
     public bool HeldByCooldown { get; init; }
 

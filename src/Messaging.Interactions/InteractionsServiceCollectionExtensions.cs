@@ -66,7 +66,7 @@ public static class InteractionsServiceCollectionExtensions
             });
         });
         builder.AddHttpMessageHandler(() => new AttemptCounter());
-        builder.AddHttpMessageHandler(sp => new QuotaCooldownHandler(sp.GetRequiredService<IQuotaCooldowns>(),
+        builder.AddHttpMessageHandler(sp => new QuotaCooldownHandler(sp.GetRequiredService<IQuotaCooldowns>(), sp.GetService<IQuotaAdmission>(),
             sp.GetRequiredService<IOptionsMonitor<InteractionsClientOptions>>(), sp.GetRequiredService<TimeProvider>()));
         return builder;
     }

@@ -11,4 +11,24 @@ public sealed class QuotaOptions
     /// <see cref="Messaging.Contracts.InteractionDeferred"/>) before it fails with reason <c>quota</c>. Default 15 min.
     /// </summary>
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The API's limits this key has, per model, which every replica admits creates within together
+    /// (<see cref="WindowAdmission"/>; counted in PostgreSQL when the worker has a database, in this process otherwise).
+    /// Empty by default: creates go out as they come and 429s start cooldowns.
+    /// </summary>
+    public IList<QuotaLimit> Limits { get; } = [];
+}
+
+/// <summary>One model's limit on this key (<c>Quota:Limits:0:Model</c>, …).</summary>
+public sealed class QuotaLimit
+{
+    /// <summary>The model or agent, or <c>*</c> for every model without a limit of its own (each counted apart).</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Creates per window, all replicas together (Gemini's requests per minute, for a 60 s window).</summary>
+    public int RequestsPerWindow { get; set; }
+
+    /// <summary>The window's length in seconds; windows are aligned to the clock, as the API's minutes are. Default 60.</summary>
+    public double WindowSeconds { get; set; } = 60;
 }

@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Interactions;
+using Messaging.Interactions.Quotas;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Intake;
 using Messaging.Worker.Quotas;
@@ -22,7 +23,11 @@ internal static class StreamingRegistration
             host.ShutdownTimeout = worker.Value.DrainTimeout + WorkerOptions.HandOverAllowance);
         services.AddInteractionsClient();
         services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.SectionName)
-            .Validate(static q => q.MaxWait >= TimeSpan.Zero, "Quota:MaxWait must not be negative.").ValidateOnStart();
+            .Validate(static q => q.MaxWait >= TimeSpan.Zero, "Quota:MaxWait must not be negative.")
+            .Validate(static q => q.Limits.All(static l => l.Model.Length > 0 && l.RequestsPerWindow >= 1 && l.WindowSeconds > 0),
+                "Quota:Limits: each needs a Model (or *), RequestsPerWindow of at least 1 and a positive WindowSeconds.")
+            .ValidateOnStart();
+        services.AddSingleton<IQuotaAdmission, WindowAdmission>();
         services.AddSingleton<ApiKeyFingerprint>();
         services.AddSingleton<QuotaDeferrals>();
         services.AddHostedService<QuotaCooldownBroadcast>();

@@ -1,0 +1,50 @@
+using Messaging.Interactions.Quotas;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Messaging.Worker.Quotas;
+
+/// <summary>
+/// Admits creates within the configured limits (<see cref="QuotaOptions.Limits"/>), all replicas together: each create
+/// takes a place in its model's current window (aligned to the clock, as the API's minutes are), and one that finds the
+/// window full waits for the next (the client waits a short time itself, and a longer one puts the request off:
+/// <see cref="QuotaDeferrals"/>). So a burst goes out at the rate the quota allows instead of meeting it with 429s. When
+/// the count cannot be reached (the database is down), creates for limited models wait and try again each second —
+/// never out uncounted.
+/// </summary>
+internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWindowStore store, ApiKeyFingerprint key, TimeProvider clock,
+    ILogger<WindowAdmission> logger) : IQuotaAdmission
+{
+    /// <summary>How long a create waits before it tries again when the count cannot be reached.</summary>
+    public static readonly TimeSpan Unreachable = TimeSpan.FromSeconds(1);
+
+    public async ValueTask<TimeSpan?> TryAdmitAsync(string model, CancellationToken cancellationToken)
+    {
+        var limit = LimitFor(model);
+        if (limit is null) return null;
+        var now = clock.GetUtcNow();
+        var window = TimeSpan.FromSeconds(limit.WindowSeconds);
+        var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % window.Ticks), TimeSpan.Zero);
+        try
+        {
+            var quotaKey = FormattableString.Invariant($"{key.Value}:{model}:{limit.WindowSeconds}");
+            return await store.TryTakeAsync(quotaKey, start, limit.RequestsPerWindow, cancellationToken) ? null : start + window - now;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            logger.LogWarning(ex, "The quota count for {Model} cannot be reached; its creates wait {Wait} and try again", model, Unreachable);
+            return Unreachable;
+        }
+    }
+
+    private QuotaLimit? LimitFor(string model)
+    {
+        QuotaLimit? any = null;
+        foreach (var limit in options.Value.Limits)
+        {
+            if (string.Equals(limit.Model, model, StringComparison.Ordinal)) return limit;
+            if (limit.Model == "*") any = limit;
+        }
+        return any;
+    }
+}
