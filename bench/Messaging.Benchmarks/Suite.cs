@@ -49,7 +49,7 @@ internal sealed partial class Suite
         var failed = false;
         try
         {
-            if (options.Runs("checkpoints") || options.Runs("takeover"))
+            if (options.Runs("checkpoints") || options.Runs("takeover") || options.Runs("quota"))
                 suite._database = await CheckpointDatabase.StartAsync(script => Run(Path.Combine(root, "infra", script), "").Trim());
             await suite.RunPhasesAsync();
         }
@@ -99,6 +99,7 @@ internal sealed partial class Suite
         }
         if (_options.Runs("replicas")) await ReplicasAsync();
         if (_options.Runs("memory")) await MemoryAsync();
+        if (_options.Runs("quota")) await QuotaAsync();
     }
 
     /// <summary>The delta delivery mode the worker runs with: the raw baselines use the same.</summary>

@@ -41,6 +41,10 @@ internal sealed record SuiteOptions
     public int LargeRequests => Quick ? 3 : 10;
     public TimeSpan AfterLargeRequests => TimeSpan.FromSeconds(Quick ? 5 : 60);
 
+    /// <summary>The quota phase: requests published at once, and the replica counts that admit them together (a 3-replica baseline follows).</summary>
+    public int QuotaRequests => Quick ? 60 : 200;
+    public int[] QuotaReplicas => Quick ? [3] : [1, 3, 6];
+
     public bool Runs(string phase) => Only.Count == 0 || Only.Contains(phase);
 
     public static SuiteOptions Parse(string[] args)

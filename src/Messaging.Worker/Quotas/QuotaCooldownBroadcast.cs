@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Interactions.Quotas;
+using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Quotas;
 
@@ -8,12 +9,13 @@ namespace Messaging.Worker.Quotas;
 /// <see cref="QuotaCooldownStarted"/> on the bus), so one refusal holds the model cluster-wide instead of each replica
 /// finding the spent quota with 429s of its own. A cooldown that fails to go out is logged: this replica still honours it.
 /// </summary>
-internal sealed class QuotaCooldownBroadcast(QuotaCooldowns cooldowns, IBus bus, ApiKeyFingerprint key, ILogger<QuotaCooldownBroadcast> logger)
+internal sealed class QuotaCooldownBroadcast(QuotaCooldowns cooldowns, IBus bus, ApiKeyFingerprint key, IOptions<QuotaOptions> options,
+    ILogger<QuotaCooldownBroadcast> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        cooldowns.Started += Publish;
+        if (options.Value.ShareCooldowns) cooldowns.Started += Publish;
         return Task.CompletedTask;
     }
 

@@ -13,6 +13,12 @@ public sealed class QuotaOptions
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
+    /// Whether a cooldown a 429 starts here is sent to every replica (default true). Off, each replica meets a spent
+    /// quota with 429s of its own, as a gateway that counts per process does: the benchmark's baseline.
+    /// </summary>
+    public bool ShareCooldowns { get; set; } = true;
+
+    /// <summary>
     /// The API's limits this key has, per model, which every replica admits creates within together
     /// (<see cref="WindowAdmission"/>; counted in PostgreSQL when the worker has a database, in this process otherwise).
     /// Empty by default: creates go out as they come and 429s start cooldowns.
