@@ -84,6 +84,7 @@ internal sealed partial class Suite
             var report = (await http.GetFromJsonAsync<JsonObject>("/emulator/quotas"))!;
             var bucket = report["buckets"]!.AsArray().Single(b => (string)b!["apiKey"]! == key)!;
             var admitted = bucket["windows"]!.AsArray().Select(w => (int)w!["admitted"]!).ToList();
+            Phase("  per window, admitted/refused: " + string.Join(" ", bucket["windows"]!.AsArray().Select(w => $"{(int)w!["admitted"]!}/{(int)w["refused"]!}")));
             // The first and the last window are partial: the burst starts and ends within them.
             var full = admitted.Count > 2 ? admitted.Skip(1).Take(admitted.Count - 2).ToList() : admitted;
             return (completed, ids.Count - completed, full.Average(), (int)bucket["refused"]!, admitted.Count);

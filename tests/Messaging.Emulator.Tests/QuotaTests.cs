@@ -174,6 +174,28 @@ public sealed partial class QuotaTests
         Assert.Equal(1, (int)bucket["requestsPerWindow"]!);
     }
 
+    [Fact]
+    public async Task Under_concurrent_creates_across_window_ends_each_window_is_counted_once_and_never_past_its_limit()
+    {
+        var options = new EmulatorOptions { RecordRequests = false };
+        options.Quotas.Add(new EmulatorQuota { RequestsPerWindow = 5, WindowSeconds = 0.2 });
+        await using var emulator = await TestEmulator.StartAsync(options);
+
+        // Creates from many threads at once, while windows end every 200 ms: a thread that read the time before another
+        // counted in the next window must not move the window back.
+        using var load = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(async i =>
+        {
+            while (!load.IsCancellationRequested) await emulator.CreateAsync(Ask($"load {i}"));
+        }));
+
+        var windows = emulator.Server.Quotas.Buckets.Single().Windows;
+        Assert.True(windows.Count > 3, $"only {windows.Count} windows");
+        Assert.Equal(windows.Select(w => w.Start).Order(), windows.Select(w => w.Start));
+        Assert.Equal(windows.Count, windows.Select(w => w.Start).Distinct().Count());
+        Assert.All(windows, w => Assert.True(w.Admitted <= 5, $"{w.Admitted} admitted in the window of {w.Start:O}"));
+    }
+
     private static Dictionary<string, string> Key(string key) => new() { ["x-goog-api-key"] = key };
 
     private static JsonObject Detail(JsonArray details, string type) =>

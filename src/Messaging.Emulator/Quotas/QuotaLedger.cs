@@ -30,9 +30,11 @@ internal sealed class QuotaLedger(IOptions<EmulatorOptions> options, TimeProvide
         if (fromLabels is { Any: true } labelled) rules.Add(labelled);
         if (rules.Count == 0) return QuotaLease.None;
 
-        var now = clock.GetUtcNow();
         lock (gate)
         {
+            // Read under the lock: a time read before it could be older than one another thread already counted with,
+            // and move a window back.
+            var now = clock.GetUtcNow();
             var matched = rules.Distinct().Select(limits => BucketFor(apiKey, model, limits, now)).ToList();
             var violations = matched.SelectMany(bucket => bucket.Violations(inputTokens, now)).ToList();
             if (violations.Count > 0)
@@ -57,9 +59,9 @@ internal sealed class QuotaLedger(IOptions<EmulatorOptions> options, TimeProvide
 
     internal void End(IReadOnlyList<Bucket> ended, long tokens)
     {
-        var now = clock.GetUtcNow();
         lock (gate)
         {
+            var now = clock.GetUtcNow();
             foreach (var bucket in ended) bucket.End(tokens, now);
         }
     }
@@ -96,7 +98,7 @@ internal sealed class QuotaLedger(IOptions<EmulatorOptions> options, TimeProvide
         {
             var ticks = limits.Window.Ticks;
             var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % ticks), TimeSpan.Zero);
-            if (start != windowStart)
+            if (start > windowStart)
             {
                 Close();
                 windowStart = start;
@@ -106,7 +108,7 @@ internal sealed class QuotaLedger(IOptions<EmulatorOptions> options, TimeProvide
             }
 
             var today = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-            if (today != day)
+            if (today > day)
             {
                 day = today;
                 dayRequests = 0;

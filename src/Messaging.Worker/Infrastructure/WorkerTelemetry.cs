@@ -21,6 +21,9 @@ public sealed class WorkerTelemetry : IDisposable
     private readonly Counter<long> _ownershipLost;
     private readonly Histogram<double> _leaseWaits;
     private readonly Histogram<double> _createWindows;
+    private readonly Counter<long> _cooldowns;
+    private readonly Counter<long> _deferrals;
+    private readonly Counter<long> _admissions;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public WorkerTelemetry(IMeterFactory meterFactory)
@@ -44,7 +47,24 @@ public sealed class WorkerTelemetry : IDisposable
             "How long a request waited for another replica's lease to end or lapse before it was claimed.");
         _createWindows = _meter.CreateHistogram<double>("messaging.worker.create_window", "s",
             "From the API naming an interaction to its id being recorded: a replica killed in between costs a second interaction.");
+        _cooldowns = _meter.CreateCounter<long>("messaging.worker.quota_cooldowns", "{cooldown}",
+            "Quota cooldowns taken in, by model and origin (here: a 429 this replica received; shared: another replica's).");
+        _deferrals = _meter.CreateCounter<long>("messaging.worker.quota_deferrals", "{request}",
+            "Requests put off on the broker to wait for their model's quota (each InteractionDeferred), by model.");
+        _admissions = _meter.CreateCounter<long>("messaging.worker.quota_admissions", "{create}",
+            "Creates asked for a place in a configured quota window (Quota:Limits), by model and result (admitted, full, unreachable).");
     }
+
+    /// <summary>Counts a quota cooldown taken in (<paramref name="origin"/>: here or shared).</summary>
+    public void QuotaCooldown(string model, string origin) =>
+        _cooldowns.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model), new KeyValuePair<string, object?>("origin", origin));
+
+    /// <summary>Counts a request put off to wait for quota.</summary>
+    public void QuotaDeferred(string model) => _deferrals.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model));
+
+    /// <summary>Counts an admission's result (admitted, full, unreachable).</summary>
+    public void QuotaAdmission(string model, string result) =>
+        _admissions.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model), new KeyValuePair<string, object?>("result", result));
 
     /// <summary>Traces one request from the bus message to its final event.</summary>
     public static ActivitySource ActivitySource { get; } = new(Name);

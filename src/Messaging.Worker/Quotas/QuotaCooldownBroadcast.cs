@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Interactions.Quotas;
+using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Quotas;
@@ -10,20 +11,24 @@ namespace Messaging.Worker.Quotas;
 /// finding the spent quota with 429s of its own. A cooldown that fails to go out is logged: this replica still honours it.
 /// </summary>
 internal sealed class QuotaCooldownBroadcast(QuotaCooldowns cooldowns, IBus bus, ApiKeyFingerprint key, IOptions<QuotaOptions> options,
-    ILogger<QuotaCooldownBroadcast> logger)
+    WorkerTelemetry telemetry, ILogger<QuotaCooldownBroadcast> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        cooldowns.Started += Count;
         if (options.Value.ShareCooldowns) cooldowns.Started += Publish;
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        cooldowns.Started -= Count;
         cooldowns.Started -= Publish;
         return Task.CompletedTask;
     }
+
+    private void Count(string model, DateTimeOffset until) => telemetry.QuotaCooldown(model, "here");
 
     private void Publish(string model, DateTimeOffset until) => _ = PublishAsync(model, until);
 

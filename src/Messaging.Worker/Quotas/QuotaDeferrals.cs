@@ -84,6 +84,7 @@ internal sealed class QuotaDeferrals(IQuotaCooldowns cooldowns, RequestWaits wai
         // In whole milliseconds, as the header keeps it: every InteractionDeferred of a request names the same start.
         var since = waitingSince ?? DateTimeOffset.FromUnixTimeMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds());
         telemetry.Outcome("deferred");
+        telemetry.QuotaDeferred(model);
         logger.LogInformation("Request {RequestId} waits for the quota of {Model} until {Until:O} (waiting since {Since:O})", message.RequestId, model, until, since);
         await context.Publish(new InteractionDeferred
         {

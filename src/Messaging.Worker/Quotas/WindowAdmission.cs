@@ -1,4 +1,5 @@
 using Messaging.Interactions.Quotas;
+using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -13,7 +14,7 @@ namespace Messaging.Worker.Quotas;
 /// never out uncounted.
 /// </summary>
 internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWindowStore store, ApiKeyFingerprint key, TimeProvider clock,
-    ILogger<WindowAdmission> logger) : IQuotaAdmission
+    WorkerTelemetry telemetry, ILogger<WindowAdmission> logger) : IQuotaAdmission
 {
     /// <summary>How long a create waits before it tries again when the count cannot be reached.</summary>
     public static readonly TimeSpan Unreachable = TimeSpan.FromSeconds(1);
@@ -28,10 +29,13 @@ internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWind
         try
         {
             var quotaKey = FormattableString.Invariant($"{key.Value}:{model}:{limit.WindowSeconds}");
-            return await store.TryTakeAsync(quotaKey, start, limit.RequestsPerWindow, cancellationToken) ? null : start + window - now;
+            var admitted = await store.TryTakeAsync(quotaKey, start, limit.RequestsPerWindow, cancellationToken);
+            telemetry.QuotaAdmission(model, admitted ? "admitted" : "full");
+            return admitted ? null : start + window - now;
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
         {
+            telemetry.QuotaAdmission(model, "unreachable");
             logger.LogWarning(ex, "The quota count for {Model} cannot be reached; its creates wait {Wait} and try again", model, Unreachable);
             return Unreachable;
         }
