@@ -24,6 +24,7 @@ public sealed class WorkerTelemetry : IDisposable
     private readonly Counter<long> _cooldowns;
     private readonly Counter<long> _deferrals;
     private readonly Counter<long> _admissions;
+    private readonly Counter<long> _quotaTokens;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public WorkerTelemetry(IMeterFactory meterFactory)
@@ -53,6 +54,8 @@ public sealed class WorkerTelemetry : IDisposable
             "Requests put off on the broker to wait for their model's quota (each InteractionDeferred), by model.");
         _admissions = _meter.CreateCounter<long>("messaging.worker.quota_admissions", "{create}",
             "Creates asked for a place in a configured quota window (Quota:Limits), by model and result (admitted, full, unreachable).");
+        _quotaTokens = _meter.CreateCounter<long>("messaging.worker.quota_tokens", "{token}",
+            "Tokens of creates against a configured token limit, by model and kind (reserved: admitted estimates; refused: estimates that did not fit; used: what the API reported).");
     }
 
     /// <summary>Counts a quota cooldown taken in (<paramref name="origin"/>: here or shared).</summary>
@@ -61,6 +64,10 @@ public sealed class WorkerTelemetry : IDisposable
 
     /// <summary>Counts a request put off to wait for quota.</summary>
     public void QuotaDeferred(string model) => _deferrals.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model));
+
+    /// <summary>Counts tokens against a token limit (reserved, refused, used).</summary>
+    public void QuotaTokens(string model, string kind, long tokens) =>
+        _quotaTokens.Add(tokens, new KeyValuePair<string, object?>("gen_ai.request.model", model), new KeyValuePair<string, object?>("kind", kind));
 
     /// <summary>Counts an admission's result (admitted, full, unreachable).</summary>
     public void QuotaAdmission(string model, string result) =>

@@ -24,6 +24,21 @@ public sealed class QuotaOptions
     /// Empty by default: creates go out as they come and 429s start cooldowns.
     /// </summary>
     public IList<QuotaLimit> Limits { get; } = [];
+
+    /// <summary>The output tokens reserved for a create that sets no <c>generation_config.max_output_tokens</c>, when its model has a token limit. Default 1024.</summary>
+    public long DefaultOutputTokens { get; set; } = 1024;
+
+    /// <summary>The limit of <paramref name="model"/>: its own, else the <c>*</c> one; null when it has none.</summary>
+    internal QuotaLimit? LimitFor(string model)
+    {
+        QuotaLimit? any = null;
+        foreach (var limit in Limits)
+        {
+            if (string.Equals(limit.Model, model, StringComparison.Ordinal)) return limit;
+            if (limit.Model == "*") any = limit;
+        }
+        return any;
+    }
 }
 
 /// <summary>One model's limit on this key (<c>Quota:Limits:0:Model</c>, …).</summary>
@@ -32,8 +47,11 @@ public sealed class QuotaLimit
     /// <summary>The model or agent, or <c>*</c> for every model without a limit of its own (each counted apart).</summary>
     public string Model { get; set; } = "";
 
-    /// <summary>Creates per window, all replicas together (Gemini's requests per minute, for a 60 s window).</summary>
-    public int RequestsPerWindow { get; set; }
+    /// <summary>Creates per window, all replicas together (Gemini's requests per minute, for a 60 s window); null: not limited.</summary>
+    public int? RequestsPerWindow { get; set; }
+
+    /// <summary>Tokens per window, all replicas together (Gemini's tokens per minute): each create's estimate is reserved before it is sent and settled with its usage after; null: not limited.</summary>
+    public long? TokensPerWindow { get; set; }
 
     /// <summary>The window's length in seconds; windows are aligned to the clock, as the API's minutes are. Default 60.</summary>
     public double WindowSeconds { get; set; } = 60;

@@ -21,15 +21,14 @@ internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWind
 
     public async ValueTask<TimeSpan?> TryAdmitAsync(string model, CancellationToken cancellationToken)
     {
-        var limit = LimitFor(model);
-        if (limit is null) return null;
+        if (options.Value.LimitFor(model) is not { RequestsPerWindow: { } perWindow } limit) return null;
         var now = clock.GetUtcNow();
         var window = TimeSpan.FromSeconds(limit.WindowSeconds);
         var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % window.Ticks), TimeSpan.Zero);
         try
         {
             var quotaKey = FormattableString.Invariant($"{key.Value}:{model}:{limit.WindowSeconds}");
-            var admitted = await store.TryTakeAsync(quotaKey, start, limit.RequestsPerWindow, cancellationToken);
+            var admitted = await store.TryTakeAsync(quotaKey, start, perWindow, cancellationToken);
             telemetry.QuotaAdmission(model, admitted ? "admitted" : "full");
             return admitted ? null : start + window - now;
         }
@@ -39,16 +38,5 @@ internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWind
             logger.LogWarning(ex, "The quota count for {Model} cannot be reached; its creates wait {Wait} and try again", model, Unreachable);
             return Unreachable;
         }
-    }
-
-    private QuotaLimit? LimitFor(string model)
-    {
-        QuotaLimit? any = null;
-        foreach (var limit in options.Value.Limits)
-        {
-            if (string.Equals(limit.Model, model, StringComparison.Ordinal)) return limit;
-            if (limit.Model == "*") any = limit;
-        }
-        return any;
     }
 }

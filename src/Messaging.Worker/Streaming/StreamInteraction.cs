@@ -83,6 +83,7 @@ internal sealed class StreamInteractionHandler(
     RequestEnds ends,
     ApiCancellation apiCancellation,
     QuotaDeferrals quota,
+    TokenAdmission tokenAdmission,
     TimeProvider clock,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
@@ -252,12 +253,19 @@ internal sealed class StreamInteractionHandler(
         {
             while (true)
             {
+                TokenReservation? reserved = null;
                 if (resume) await ResumeAsync(relay, entry);
-                else if (original.Background == true) await FollowBackgroundAsync(body, relay, entry);
-                else await StreamAsync(body, relay, entry);
+                else
+                {
+                    // Within the model's tokens per window (Quota:Limits); only a first create may wait on the broker.
+                    reserved = await tokenAdmission.ReserveAsync(original.Model ?? original.Agent ?? "", body, mayDefer: relay.InteractionId.Length == 0, entry.Token);
+                    if (original.Background == true) await FollowBackgroundAsync(body, relay, entry);
+                    else await StreamAsync(body, relay, entry);
+                }
                 resume = false;
 
                 var hop = relay.EndHop();
+                await tokenAdmission.SettleAsync(reserved, hop.Usage?.TotalTokens);
                 if (hop.Status != InteractionStatus.RequiresContinuation) return Finish(relay, hop, original);
 
                 await relay.StatusAsync(hop.Status.Value);
@@ -273,7 +281,7 @@ internal sealed class StreamInteractionHandler(
         {
             return await EndAfterAsync(ex, original, relay, entry, quotaWaitingSince);
         }
-        catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OperationCanceledException)
+        catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OperationCanceledException and not QuotaWaitException)
         {
             // Anything else (a bug, an answer we cannot read, memory running out): the requester still gets a final event.
             logger.LogError(ex, "Request {RequestId}: an unexpected error ended it", relay.RequestId);

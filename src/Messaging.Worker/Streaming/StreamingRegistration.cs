@@ -24,10 +24,12 @@ internal static class StreamingRegistration
         services.AddInteractionsClient();
         services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.SectionName)
             .Validate(static q => q.MaxWait >= TimeSpan.Zero, "Quota:MaxWait must not be negative.")
-            .Validate(static q => q.Limits.All(static l => l.Model.Length > 0 && l.RequestsPerWindow >= 1 && l.WindowSeconds > 0),
-                "Quota:Limits: each needs a Model (or *), RequestsPerWindow of at least 1 and a positive WindowSeconds.")
+            .Validate(static q => q.Limits.All(static l => l.Model.Length > 0 && l.WindowSeconds > 0 && (l.RequestsPerWindow ?? l.TokensPerWindow) is not null
+                                                           && l.RequestsPerWindow is null or >= 1 && l.TokensPerWindow is null or >= 1) && q.DefaultOutputTokens >= 0,
+                "Quota:Limits: each needs a Model (or *), a positive WindowSeconds, and RequestsPerWindow or TokensPerWindow (at least 1); Quota:DefaultOutputTokens must not be negative.")
             .ValidateOnStart();
         services.AddSingleton<IQuotaAdmission, WindowAdmission>();
+        services.AddSingleton<TokenAdmission>();
         services.AddSingleton<ApiKeyFingerprint>();
         services.AddSingleton<QuotaDeferrals>();
         services.AddHostedService<QuotaCooldownBroadcast>();

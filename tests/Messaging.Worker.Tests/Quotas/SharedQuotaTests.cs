@@ -53,4 +53,34 @@ public sealed class SharedQuotaTests
         Assert.All(windows, w => Assert.True(w.Admitted <= PerWindow, $"{w.Admitted} admitted in the window of {w.Start:O}"));
         Assert.InRange(report.Refused, 0, RefusalsPerWindow * windows.Count);
     }
+
+    [Fact]
+    public async Task A_burst_over_a_token_quota_drains_within_it_across_replicas()
+    {
+        const int requests = 60;
+        const long tokensPerWindow = 3000;
+        await using var rig = await QuotaRig.StartAsync(Replicas,
+            [new EmulatorQuota { TokensPerWindow = tokensPerWindow, WindowSeconds = WindowSeconds }],
+            new()
+            {
+                ["Quota:Limits:0:Model"] = "*",
+                ["Quota:Limits:0:TokensPerWindow"] = tokensPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Quota:Limits:0:WindowSeconds"] = WindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Quota:DefaultOutputTokens"] = "300",
+            });
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, requests).Select(i => rig.PublishAsync("gemini-3.5-flash", $"tokens {i}")));
+        var finished = await Task.WhenAll(ids.Select(rig.Events.FinishedAsync));
+
+        var report = rig.Emulator.Quotas;
+        var windows = report.Buckets.SelectMany(b => b.Windows).ToList();
+        var completed = finished.Count(e => e.Of<InteractionCompleted>().Count == 1);
+        var failed = finished.Count(e => e.Of<InteractionFailed>().Count > 0);
+        var used = finished.Sum(e => e.Of<InteractionCompleted>().SingleOrDefault()?.Usage.GetProperty("total_tokens").GetInt64() ?? 0);
+        FaultReport.Print($"[quota] {Replicas} replicas, {requests} requests, {tokensPerWindow} tokens per {WindowSeconds} s window: completed {completed}, failed {failed}, " +
+                          $"tokens used {used}, 429s {report.Refused} over {windows.Count} windows (most tokens in one window {windows.Max(w => w.Tokens)})");
+        Assert.Equal(requests, completed);
+        Assert.Equal(0, failed);
+        Assert.InRange(report.Refused, 0, RefusalsPerWindow * windows.Count);
+    }
 }
