@@ -44,6 +44,10 @@ internal sealed class QuotaDeferrals(IQuotaCooldowns cooldowns, RequestWaits wai
         }
     }
 
+    /// <summary>The header that keeps a request's first quota wait when it waits again for another reason; null when it never waited for quota.</summary>
+    public static IReadOnlyDictionary<string, object?>? Carry(DateTimeOffset? waitingSince) =>
+        waitingSince is { } since ? new Dictionary<string, object?> { [WaitingSinceHeader] = since.ToUnixTimeMilliseconds() } : null;
+
     /// <summary>The model (or agent) a create body names; empty when it names none.</summary>
     public static string ModelOf(JsonElement request) =>
         request.ValueKind != JsonValueKind.Object ? "" :
@@ -97,7 +101,6 @@ internal sealed class QuotaDeferrals(IQuotaCooldowns cooldowns, RequestWaits wai
             Model = model,
             Message = $"The API's quota for {model} is exhausted; the request waits and is tried again at {until:O} (it may wait up to Quota:MaxWait, {quota.Value.MaxWait}, in all).",
         }, context.CancellationToken);
-        await waits.WaitAsync(message, until, context.CancellationToken,
-            new Dictionary<string, object?> { [WaitingSinceHeader] = since.ToUnixTimeMilliseconds() });
+        await waits.WaitAsync(message, until, context.CancellationToken, Carry(since));
     }
 }

@@ -17,6 +17,8 @@ namespace Messaging.Worker.Streaming;
 /// is then failed on purpose, so MassTransit keeps the original in the <c>_error</c> queue; what cannot be read as a
 /// request at all is answered from its raw body by the endpoint's error pipe (<see cref="RequestIntake"/>), and only a
 /// message with no readable requestId goes to the error queue unanswered. Each gets one <see cref="Fault{T}"/>.
+/// A request whose model's quota is spent waits on the broker instead, announced (<see cref="QuotaDeferrals"/>), as one
+/// that does not fit the memory budget does.
 /// </summary>
 internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
     QuotaDeferrals quota, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
@@ -41,9 +43,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
         if (waits.NotBefore(context) is { } due)
         {
             // Put off (its messaging-not-before header): it waits on the broker, not here, and comes back at its time.
-            await waits.WaitAsync(message, due, context.CancellationToken, waitingSince is { } since
-                ? new Dictionary<string, object?> { [QuotaDeferrals.WaitingSinceHeader] = since.ToUnixTimeMilliseconds() }
-                : null);
+            await waits.WaitAsync(message, due, context.CancellationToken, QuotaDeferrals.Carry(waitingSince));
             return;
         }
 
