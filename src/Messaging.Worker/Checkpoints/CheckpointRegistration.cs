@@ -19,8 +19,16 @@ internal static class CheckpointRegistration
         if (string.IsNullOrWhiteSpace(connectionString)) services.AddSingleton<IStreamCheckpointStore, InMemoryStreamCheckpointStore>();
         else services.AddSingleton<IStreamCheckpointStore>(sp => new NpgsqlStreamCheckpointStore(connectionString, sp.GetRequiredService<IOptions<CheckpointOptions>>()));
         // The quota windows live where the checkpoints do: shared by the replicas when there is a database.
-        if (string.IsNullOrWhiteSpace(connectionString)) services.AddSingleton<Quotas.IQuotaWindowStore, Quotas.InMemoryQuotaWindowStore>();
-        else services.AddSingleton<Quotas.IQuotaWindowStore>(_ => new Quotas.NpgsqlQuotaWindowStore(connectionString));
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            services.AddSingleton<Quotas.IQuotaWindowStore, Quotas.InMemoryQuotaWindowStore>();
+            services.AddSingleton<Quotas.IQuotaStreamStore, Quotas.InMemoryQuotaStreamStore>();
+        }
+        else
+        {
+            services.AddSingleton<Quotas.IQuotaWindowStore>(_ => new Quotas.NpgsqlQuotaWindowStore(connectionString));
+            services.AddSingleton<Quotas.IQuotaStreamStore>(_ => new Quotas.NpgsqlQuotaStreamStore(connectionString));
+        }
         services.AddSingleton<StreamCheckpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamCheckpoints>());
         return services;

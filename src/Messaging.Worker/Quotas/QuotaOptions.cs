@@ -53,6 +53,9 @@ public sealed class QuotaLimit
     /// <summary>Tokens per window, all replicas together (Gemini's tokens per minute): each create's estimate is reserved before it is sent and settled with its usage after; null: not limited.</summary>
     public long? TokensPerWindow { get; set; }
 
+    /// <summary>Streams running at once, all replicas together; null: not limited.</summary>
+    public int? ConcurrentStreams { get; set; }
+
     /// <summary>The window's length in seconds; windows are aligned to the clock, as the API's minutes are. Default 60.</summary>
     public double WindowSeconds { get; set; } = 60;
 }

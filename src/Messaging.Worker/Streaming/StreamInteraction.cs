@@ -84,6 +84,7 @@ internal sealed class StreamInteractionHandler(
     ApiCancellation apiCancellation,
     QuotaDeferrals quota,
     TokenAdmission tokenAdmission,
+    StreamAdmission streamAdmission,
     TimeProvider clock,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
@@ -165,6 +166,8 @@ internal sealed class StreamInteractionHandler(
                 telemetry.Outcome("failed");
                 return StreamOutcome.Failed;
             }
+            // A place among the model's concurrent streams (Quota:Limits); only a request that created nothing yet may wait on the broker.
+            await using var place = await streamAdmission.HoldAsync(body.Model ?? body.Agent ?? "", ids.RequestId, mayDefer: relay.InteractionId.Length == 0, cancellationToken);
             telemetry.StreamsInFlight(1);
             try
             {

@@ -24,12 +24,16 @@ internal static class StreamingRegistration
         services.AddInteractionsClient();
         services.AddOptions<QuotaOptions>().BindConfiguration(QuotaOptions.SectionName)
             .Validate(static q => q.MaxWait >= TimeSpan.Zero, "Quota:MaxWait must not be negative.")
-            .Validate(static q => q.Limits.All(static l => l.Model.Length > 0 && l.WindowSeconds > 0 && (l.RequestsPerWindow ?? l.TokensPerWindow) is not null
-                                                           && l.RequestsPerWindow is null or >= 1 && l.TokensPerWindow is null or >= 1) && q.DefaultOutputTokens >= 0,
-                "Quota:Limits: each needs a Model (or *), a positive WindowSeconds, and RequestsPerWindow or TokensPerWindow (at least 1); Quota:DefaultOutputTokens must not be negative.")
+            .Validate(static q => q.Limits.All(static l => l.Model.Length > 0 && l.WindowSeconds > 0
+                                                           && (l.RequestsPerWindow is not null || l.TokensPerWindow is not null || l.ConcurrentStreams is not null)
+                                                           && l.RequestsPerWindow is null or >= 1 && l.TokensPerWindow is null or >= 1 && l.ConcurrentStreams is null or >= 1)
+                                  && q.DefaultOutputTokens >= 0,
+                "Quota:Limits: each needs a Model (or *), a positive WindowSeconds, and RequestsPerWindow, TokensPerWindow or ConcurrentStreams (at least 1); Quota:DefaultOutputTokens must not be negative.")
             .ValidateOnStart();
         services.AddSingleton<IQuotaAdmission, WindowAdmission>();
         services.AddSingleton<TokenAdmission>();
+        services.AddSingleton<StreamAdmission>();
+        services.AddHostedService(static sp => sp.GetRequiredService<StreamAdmission>());
         services.AddSingleton<ApiKeyFingerprint>();
         services.AddSingleton<QuotaDeferrals>();
         services.AddHostedService<QuotaCooldownBroadcast>();

@@ -83,4 +83,29 @@ public sealed class SharedQuotaTests
         Assert.Equal(0, failed);
         Assert.InRange(report.Refused, 0, RefusalsPerWindow * windows.Count);
     }
+
+    [Fact]
+    public async Task Streams_over_a_concurrency_quota_run_within_it_across_replicas()
+    {
+        const int requests = 12;
+        const int running = 2;
+        await using var rig = await QuotaRig.StartAsync(Replicas, [new EmulatorQuota { ConcurrentRequests = running }],
+            new()
+            {
+                ["Quota:Limits:0:Model"] = "*",
+                ["Quota:Limits:0:ConcurrentStreams"] = running.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+
+        var labels = new Dictionary<string, string> { ["emulator_chunks"] = "10", ["emulator_chunk_delay_ms"] = "100" };
+        var ids = await Task.WhenAll(Enumerable.Range(0, requests).Select(i => rig.PublishAsync("gemini-3.5-flash", $"concurrent {i}", labels)));
+        var finished = await Task.WhenAll(ids.Select(rig.Events.FinishedAsync));
+
+        var bucket = rig.Emulator.Quotas.Buckets.Single();
+        var completed = finished.Count(e => e.Of<InteractionCompleted>().Count == 1);
+        FaultReport.Print($"[quota] {Replicas} replicas, {requests} one-second streams, {running} at once allowed: completed {completed}, " +
+                          $"429s {bucket.Refused}, most running at once at the API {bucket.PeakConcurrent}");
+        Assert.Equal(requests, completed);
+        Assert.Equal(0, bucket.Refused);
+        Assert.True(bucket.PeakConcurrent <= running, $"{bucket.PeakConcurrent} ran at once");
+    }
 }
