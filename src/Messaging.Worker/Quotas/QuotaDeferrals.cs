@@ -27,21 +27,7 @@ internal sealed class QuotaDeferrals(IQuotaCooldowns cooldowns, RequestWaits wai
     public static DateTimeOffset? WaitingSince(ConsumeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!context.Headers.TryGetHeader(WaitingSinceHeader, out var value)) return null;
-        try
-        {
-            var ms = value switch
-            {
-                string text => long.Parse(text, CultureInfo.InvariantCulture),
-                byte[] bytes => long.Parse(System.Text.Encoding.UTF8.GetString(bytes), CultureInfo.InvariantCulture),
-                _ => Convert.ToInt64(value, CultureInfo.InvariantCulture),
-            };
-            return DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(ms, 0, 253_402_300_799_999));
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
-        {
-            return null;
-        }
+        return UnixTimeHeader.Read(context.Headers, WaitingSinceHeader);
     }
 
     /// <summary>The header that keeps a request's first quota wait when it waits again for another reason; null when it never waited for quota.</summary>

@@ -58,4 +58,12 @@ public sealed class QuotaLimit
 
     /// <summary>The window's length in seconds; windows are aligned to the clock, as the API's minutes are. Default 60.</summary>
     public double WindowSeconds { get; set; } = 60;
+
+    internal TimeSpan Window => TimeSpan.FromSeconds(WindowSeconds);
+
+    /// <summary>The start of the window <paramref name="now"/> falls in.</summary>
+    internal DateTimeOffset WindowStart(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero);
+
+    /// <summary>The row of this limit's windows for <paramref name="model"/> on the key: creates and tokens are counted together.</summary>
+    internal string WindowKey(ApiKeyFingerprint key, string model) => FormattableString.Invariant($"{key.Value}:{model}:{WindowSeconds}");
 }

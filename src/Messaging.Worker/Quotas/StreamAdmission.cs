@@ -1,7 +1,6 @@
 using Messaging.Interactions;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Messaging.Worker.Quotas;
 
@@ -42,7 +41,7 @@ internal sealed class StreamAdmission(IOptions<QuotaOptions> options, IOptions<I
                 }
                 telemetry.QuotaAdmission(model, "streams_full");
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+            catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
             {
                 logger.LogWarning(ex, "The stream count for {Model} cannot be reached; the request asks again", model);
             }
@@ -59,7 +58,7 @@ internal sealed class StreamAdmission(IOptions<QuotaOptions> options, IOptions<I
         {
             await store.ReleaseAsync(quotaKey, requestId, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
         {
             logger.LogWarning(ex, "A stream place could not be given back; it lapses within {Lease}", Lease);
         }
@@ -76,7 +75,7 @@ internal sealed class StreamAdmission(IOptions<QuotaOptions> options, IOptions<I
             {
                 await store.RenewAsync(Holder, Lease, stoppingToken);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+            catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
             {
                 logger.LogWarning(ex, "The stream places of this replica could not be renewed; trying again");
             }

@@ -2,7 +2,6 @@ using Messaging.Interactions;
 using Messaging.Interactions.Models;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Messaging.Worker.Quotas;
 
@@ -27,12 +26,11 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
     {
         if (options.Value.LimitFor(model) is not { TokensPerWindow: { } limit } rule) return null;
         var tokens = TokenEstimate.Of(body, options.Value.DefaultOutputTokens);
-        var window = TimeSpan.FromSeconds(rule.WindowSeconds);
-        var quotaKey = FormattableString.Invariant($"{key.Value}:{model}:{rule.WindowSeconds}");
+        var quotaKey = rule.WindowKey(key, model);
         while (true)
         {
             var now = clock.GetUtcNow();
-            var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % window.Ticks), TimeSpan.Zero);
+            var start = rule.WindowStart(now);
             TimeSpan wait;
             try
             {
@@ -42,9 +40,9 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
                     return new TokenReservation(quotaKey, start, tokens, model);
                 }
                 telemetry.QuotaTokens(model, "refused", tokens);
-                wait = start + window - now;
+                wait = start + rule.Window - now;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+            catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
             {
                 logger.LogWarning(ex, "The token count for {Model} cannot be reached; the create waits {Wait} and asks again", model, WindowAdmission.Unreachable);
                 wait = WindowAdmission.Unreachable;
@@ -65,7 +63,7 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
         {
             await store.SettleTokensAsync(reservation.QuotaKey, reservation.WindowStart, delta, CancellationToken.None);
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
         {
             logger.LogWarning(ex, "The token count for {Model} could not be settled ({Delta:+#;-#} tokens); the window keeps the estimate", reservation.Model, delta);
         }

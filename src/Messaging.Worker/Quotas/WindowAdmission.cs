@@ -1,7 +1,6 @@
 using Messaging.Interactions.Quotas;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Messaging.Worker.Quotas;
 
@@ -23,16 +22,14 @@ internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWind
     {
         if (options.Value.LimitFor(model) is not { RequestsPerWindow: { } perWindow } limit) return null;
         var now = clock.GetUtcNow();
-        var window = TimeSpan.FromSeconds(limit.WindowSeconds);
-        var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % window.Ticks), TimeSpan.Zero);
+        var start = limit.WindowStart(now);
         try
         {
-            var quotaKey = FormattableString.Invariant($"{key.Value}:{model}:{limit.WindowSeconds}");
-            var admitted = await store.TryTakeAsync(quotaKey, start, perWindow, cancellationToken);
+            var admitted = await store.TryTakeAsync(limit.WindowKey(key, model), start, perWindow, cancellationToken);
             telemetry.QuotaAdmission(model, admitted ? "admitted" : "full");
-            return admitted ? null : start + window - now;
+            return admitted ? null : start + limit.Window - now;
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
         {
             telemetry.QuotaAdmission(model, "unreachable");
             logger.LogWarning(ex, "The quota count for {Model} cannot be reached; its creates wait {Wait} and try again", model, Unreachable);

@@ -38,22 +38,8 @@ internal sealed class RequestWaits(IOptions<BusOptions> bus, WorkQueue workQueue
     public DateTimeOffset? NotBefore(ConsumeContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!context.Headers.TryGetHeader(NotBeforeHeader, out var value)) return null;
-        long ms;
-        try
-        {
-            ms = value switch
-            {
-                string text => long.Parse(text, System.Globalization.CultureInfo.InvariantCulture),
-                byte[] bytes => long.Parse(System.Text.Encoding.UTF8.GetString(bytes), System.Globalization.CultureInfo.InvariantCulture),
-                _ => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
-            };
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
-        {
-            return null; // not a time: it may start now
-        }
-        var due = DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(ms, 0, 253_402_300_799_999));
+        // Absent, or not a time: it may start now.
+        var due = UnixTimeHeader.Read(context.Headers, NotBeforeHeader);
         return due > clock.GetUtcNow() ? due : null;
     }
 

@@ -30,7 +30,7 @@ public sealed class QuotaWaitTests
         await rig.Events.WaitAsync(refused, e => e.Of<InteractionDeferred>().Count > 0, "an InteractionDeferred");
 
         // Every replica holds the model now, whichever one met the 429.
-        await WaitUntilAsync(() => rig.Workers.All(w => w.Services.GetRequiredService<IQuotaCooldowns>().Remaining(Flash) > TimeSpan.FromHours(1)));
+        await QuotaTestSupport.WaitUntilAsync(() => rig.Workers.All(w => w.Services.GetRequiredService<IQuotaCooldowns>().Remaining(Flash) > TimeSpan.FromHours(1)));
         var held = await rig.PublishAsync(Flash, "held");
         var other = await rig.PublishAsync(Pro, "other");
 
@@ -83,11 +83,5 @@ public sealed class QuotaWaitTests
         Assert.Equal("quota_daily", failed.Reason);
         Assert.Contains("GenerateRequestsPerDayPerProjectPerModel", failed.Message, StringComparison.Ordinal);
         Assert.Empty(events.Of<InteractionDeferred>());
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition()) await Task.Delay(20, timeout.Token);
     }
 }

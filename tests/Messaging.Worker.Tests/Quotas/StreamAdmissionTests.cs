@@ -1,9 +1,6 @@
-using System.Diagnostics.Metrics;
 using Messaging.Interactions;
 using Messaging.Testing;
-using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Quotas;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -19,9 +16,6 @@ public sealed class StreamAdmissionTests
 {
     private const string Model = "gemini-3.5-flash";
     private const int Limit = 5;
-    private static readonly WorkerTelemetry Telemetry =
-        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -36,13 +30,13 @@ public sealed class StreamAdmissionTests
         {
             var replicas = stores.Select(store => Admission(store, clock, key)).ToList();
             var asks = replicas.SelectMany(r => Enumerable.Range(0, 2).Select(_ => r.HoldAsync(Model, Guid.NewGuid(), mayDefer: false, Ct))).ToList();
-            await WaitUntilAsync(() => stores.Sum(s => s.Refused) == 35);
+            await QuotaTestSupport.WaitUntilAsync(() => stores.Sum(s => s.Refused) == 35);
             Assert.Equal(Limit, asks.Count(a => a.IsCompletedSuccessfully));
 
             var held = asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result!).Take(2).ToList();
             foreach (var place in held) await place.DisposeAsync();
             // The waiting ones ask again at each poll: two more take the places, the other 33 are refused, round after round.
-            await WaitUntilAsync(() =>
+            await QuotaTestSupport.WaitUntilAsync(() =>
             {
                 clock.Advance(StreamAdmission.Poll);
                 return stores.Sum(s => s.Refused) >= 35 + 2 * 33;
@@ -93,13 +87,7 @@ public sealed class StreamAdmissionTests
         var options = new QuotaOptions();
         options.Limits.Add(new QuotaLimit { Model = Model, ConcurrentStreams = Limit });
         var client = Options.Create(new InteractionsClientOptions { ApiKey = apiKey, MaxRetryAfter = maxRetryAfter ?? TimeSpan.FromSeconds(30) });
-        return new StreamAdmission(Options.Create(options), client, store, new ApiKeyFingerprint(client), clock, Telemetry, NullLogger<StreamAdmission>.Instance);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition()) await Task.Delay(10, timeout.Token);
+        return new StreamAdmission(Options.Create(options), client, store, new ApiKeyFingerprint(client), clock, QuotaTestSupport.Telemetry, NullLogger<StreamAdmission>.Instance);
     }
 
     /// <summary>A replica's store that counts the places it was refused.</summary>

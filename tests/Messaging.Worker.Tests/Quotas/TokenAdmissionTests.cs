@@ -1,10 +1,7 @@
-using System.Diagnostics.Metrics;
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
 using Messaging.Testing;
-using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Quotas;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -19,9 +16,6 @@ public sealed class TokenAdmissionTests
 {
     private const string Model = "gemini-3.5-flash";
     private static readonly DateTimeOffset Noon = new(2026, 12, 2, 12, 0, 30, TimeSpan.Zero);
-    private static readonly WorkerTelemetry Telemetry =
-        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -87,11 +81,11 @@ public sealed class TokenAdmissionTests
             var replicas = stores.Select(store => Admission(store, clock, limit: 1000, apiKey: key)).ToList();
             // 100 tokens each (4 + 96), three per replica: 60 asks, room for 10 in the window; the other 50 wait on the clock.
             var asks = replicas.SelectMany(r => Enumerable.Range(0, 3).Select(_ => r.ReserveAsync(Model, Body(maxOutput: 96), mayDefer: true, Ct))).ToList();
-            await WaitUntilAsync(() => stores.Sum(s => s.Refused) == 50);
+            await QuotaTestSupport.WaitUntilAsync(() => stores.Sum(s => s.Refused) == 50);
             Assert.Equal(10, asks.Count(a => a.IsCompletedSuccessfully));
 
             clock.Advance(TimeSpan.FromSeconds(30));
-            await WaitUntilAsync(() => stores.Sum(s => s.Refused) == 90);
+            await QuotaTestSupport.WaitUntilAsync(() => stores.Sum(s => s.Refused) == 90);
             Assert.Equal(20, asks.Count(a => a.IsCompletedSuccessfully));
         }
         finally
@@ -99,12 +93,6 @@ public sealed class TokenAdmissionTests
             clock.Advance(TimeSpan.FromHours(1)); // let the rest through before the stores go
             foreach (var store in stores) await store.Inner.DisposeAsync();
         }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!condition()) await Task.Delay(10, timeout.Token);
     }
 
     /// <summary>A replica's store that counts the reservations it refused.</summary>
@@ -138,6 +126,6 @@ public sealed class TokenAdmissionTests
         var options = new QuotaOptions();
         options.Limits.Add(new QuotaLimit { Model = Model, TokensPerWindow = limit, WindowSeconds = windowSeconds });
         var client = Options.Create(new InteractionsClientOptions { ApiKey = apiKey });
-        return new TokenAdmission(Options.Create(options), client, store, new ApiKeyFingerprint(client), clock, Telemetry, NullLogger<TokenAdmission>.Instance);
+        return new TokenAdmission(Options.Create(options), client, store, new ApiKeyFingerprint(client), clock, QuotaTestSupport.Telemetry, NullLogger<TokenAdmission>.Instance);
     }
 }

@@ -1,9 +1,6 @@
 using Messaging.Interactions;
 using Messaging.Testing;
-using System.Diagnostics.Metrics;
-using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Quotas;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -19,9 +16,6 @@ public sealed class WindowAdmissionTests
 {
     private const int Limit = 15;
     private static readonly DateTimeOffset Noon = new(2026, 12, 2, 12, 0, 30, TimeSpan.Zero);
-
-    private static readonly WorkerTelemetry Telemetry =
-        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -90,7 +84,7 @@ public sealed class WindowAdmissionTests
         var options = new QuotaOptions();
         options.Limits.Add(new QuotaLimit { Model = limitedModel, RequestsPerWindow = Limit, WindowSeconds = 60 });
         var key = new ApiKeyFingerprint(Options.Create(new InteractionsClientOptions { ApiKey = apiKey }));
-        return new WindowAdmission(Options.Create(options), store, key, clock, Telemetry, NullLogger<WindowAdmission>.Instance);
+        return new WindowAdmission(Options.Create(options), store, key, clock, QuotaTestSupport.Telemetry, NullLogger<WindowAdmission>.Instance);
     }
 
     private static async Task<TimeSpan?[]> AskAsync(IReadOnlyList<WindowAdmission> replicas, int perReplica) =>
