@@ -24,4 +24,11 @@ public sealed record ConversationTurnRequested
     /// <summary>Optional overrides of the create body (model, tools, generation_config, store …); absent = reuse the conversation's.</summary>
     [JsonConverter(typeof(ApiJsonConverter))]
     public JsonElement Request { get; init; }
+
+    /// <summary>
+    /// Optional: the tenant the conversation's tokens count for, as on <see cref="InteractionRequested.Tenant"/>. The
+    /// conversation keeps the tenant of its first turn and carries it into every request it publishes; a turn for another
+    /// tenant's conversation is rejected.
+    /// </summary>
+    public string? Tenant { get; init; }
 }

@@ -23,4 +23,12 @@ public sealed record InteractionRequested
     /// <summary>The API create body (snake_case JSON object), e.g. <c>{"model":"gemini-3.5-flash","input":"Explain how AI works"}</c>.</summary>
     [JsonConverter(typeof(ApiJsonConverter))]
     public JsonElement Request { get; init; }
+
+    /// <summary>
+    /// Optional: the tenant (team, customer) the request's tokens count for: its token budget and its fair share of a
+    /// quota that requests wait for. Taken as written only where the worker is configured to (<c>Tenants:Source</c>
+    /// <c>Body</c>, the default); where publishers have broker users of their own (<c>BrokerUser</c>), the tenant comes
+    /// from the message's AMQP <c>user-id</c>, which RabbitMQ verifies, and a different one written here is rejected.
+    /// </summary>
+    public string? Tenant { get; init; }
 }

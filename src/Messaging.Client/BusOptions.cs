@@ -45,6 +45,14 @@ public sealed class BusOptions
     /// </summary>
     [Range(1, 1000)]
     public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>
+    /// Whether every message this bus sends carries its broker user as the AMQP <c>user-id</c> property (default true).
+    /// RabbitMQ checks it against the connection's user, so consumers can trust who sent a message (the worker's
+    /// <c>Tenants:Source</c> <c>BrokerUser</c>). Turn it off only when the connection's user is not the one in
+    /// <see cref="RabbitMqUrl"/> (e.g. certificate authentication): RabbitMQ would refuse the messages.
+    /// </summary>
+    public bool StampUserId { get; set; } = true;
 }
 
 /// <summary>The RabbitMQ queue type of the shared durable queues.</summary>

@@ -29,7 +29,7 @@ internal sealed class QuotaCooldownHandler(IQuotaCooldowns cooldowns, IQuotaAdmi
                 await HoldAsync(cooling, model, $"the API's quota for {model} was exhausted, and creates for it are held for another {cooling.TotalSeconds:0.#} s (a 429 this process or another on the same key received)", cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            if (admission is not null && await admission.TryAdmitAsync(model, cancellationToken).ConfigureAwait(false) is { } full)
+            if (admission is not null && await admission.TryAdmitAsync(model, QuotaTenant.Current, cancellationToken).ConfigureAwait(false) is { } full)
             {
                 await HoldAsync(full, model, $"the configured quota for {model} is spent for this window; the next place is in {full.TotalSeconds:0.#} s", cancellationToken).ConfigureAwait(false);
                 continue;

@@ -13,4 +13,10 @@ public interface IQuotaAdmission
     /// a place may be free (the current window is full).
     /// </summary>
     ValueTask<TimeSpan?> TryAdmitAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TryAdmitAsync(string, CancellationToken)"/>, for a create of <paramref name="tenant"/>
+    /// (<see cref="QuotaTenant.Current"/>): an admission that shares the quota between tenants decides with it.
+    /// </summary>
+    ValueTask<TimeSpan?> TryAdmitAsync(string model, string? tenant, CancellationToken cancellationToken) => TryAdmitAsync(model, cancellationToken);
 }

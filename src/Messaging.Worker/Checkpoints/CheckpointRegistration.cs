@@ -18,16 +18,18 @@ internal static class CheckpointRegistration
         var connectionString = configuration.GetConnectionString(ConversationOptions.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString)) services.AddSingleton<IStreamCheckpointStore, InMemoryStreamCheckpointStore>();
         else services.AddSingleton<IStreamCheckpointStore>(sp => new NpgsqlStreamCheckpointStore(connectionString, sp.GetRequiredService<IOptions<CheckpointOptions>>()));
-        // The quota windows live where the checkpoints do: shared by the replicas when there is a database.
+        // The quota windows and the budgets live where the checkpoints do: shared by the replicas when there is a database.
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             services.AddSingleton<Quotas.IQuotaWindowStore, Quotas.InMemoryQuotaWindowStore>();
             services.AddSingleton<Quotas.IQuotaStreamStore, Quotas.InMemoryQuotaStreamStore>();
+            services.AddSingleton<Budgets.IBudgetStore, Budgets.InMemoryBudgetStore>();
         }
         else
         {
             services.AddSingleton<Quotas.IQuotaWindowStore>(_ => new Quotas.NpgsqlQuotaWindowStore(connectionString));
             services.AddSingleton<Quotas.IQuotaStreamStore>(_ => new Quotas.NpgsqlQuotaStreamStore(connectionString));
+            services.AddSingleton<Budgets.IBudgetStore>(_ => new Budgets.NpgsqlBudgetStore(connectionString));
         }
         services.AddSingleton<StreamCheckpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamCheckpoints>());

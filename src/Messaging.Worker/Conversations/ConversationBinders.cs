@@ -54,14 +54,14 @@ internal static class ConversationBinders
         this EventActivityBinder<ConversationState, ConversationTurnRequested> binder, ConversationRules rules) =>
         binder.ThenAsync(async c =>
         {
-            if (rules.QueueProblem(c.Saga, c.Message) is { } problem) await Reject(c, problem);
+            if (rules.QueueProblem(c) is { } problem) await Reject(c, problem);
             else c.Saga.QueueTurn(c.Message);
         });
 
     /// <summary>Rejects the turn with its problem (<see cref="ConversationRules.TurnProblem"/>).</summary>
     public static EventActivityBinder<ConversationState, ConversationTurnRequested> RejectTurn(
-        this EventActivityBinder<ConversationState, ConversationTurnRequested> binder) =>
-        binder.ThenAsync(c => Reject(c, ConversationRules.TurnProblem(c.Saga, c.Message)!));
+        this EventActivityBinder<ConversationState, ConversationTurnRequested> binder, ConversationRules rules) =>
+        binder.ThenAsync(c => Reject(c, rules.TurnProblem(c)!));
 
     /// <summary>A waiting turn named by the cancel is dropped and ends cancelled.</summary>
     public static EventActivityBinder<ConversationState, CancelInteraction> CancelQueuedTurn(

@@ -9,7 +9,7 @@ internal static class ConversationMessages
     /// <summary>The running request of the turn: its first, or a continuation with function results.</summary>
     public static InteractionRequested Request(ConversationState saga, JsonElement body) => new()
     {
-        RequestId = saga.RequestId ?? Guid.Empty, ConversationId = saga.CorrelationId, TurnId = saga.TurnId, Request = body,
+        RequestId = saga.RequestId ?? Guid.Empty, ConversationId = saga.CorrelationId, TurnId = saga.TurnId, Request = body, Tenant = saga.Tenant,
     };
 
     /// <summary>The running turn ends cancelled (no replica holds a stream for it).</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.Worker.Tenants;
 
 namespace Messaging.Worker.Conversations;
 
@@ -9,7 +10,7 @@ namespace Messaging.Worker.Conversations;
 /// The saga's guards and deadlines, read from its options and its one clock (the injected <see cref="TimeProvider"/>:
 /// every time the saga compares comes from it, so tests drive deadlines with a fake clock).
 /// </summary>
-internal sealed class ConversationRules(ConversationOptions options, TimeProvider time)
+internal sealed class ConversationRules(ConversationOptions options, TimeProvider time, TenantResolver tenants)
 {
     public DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -26,8 +27,30 @@ internal sealed class ConversationRules(ConversationOptions options, TimeProvide
 
     public bool ResultsOverdue(ConversationState saga) => saga.Awaiting is not null && saga.ResultsDueAt <= Now;
 
-    /// <summary>Why a <see cref="ConversationTurnRequested"/> cannot run in this conversation, or null.</summary>
-    public static ValidationProblem? TurnProblem(ConversationState saga, ConversationTurnRequested turn)
+    /// <summary>The tenant a message may claim (<see cref="TenantResolver"/>); null when none, or when it may not claim the one it names.</summary>
+    public string? TenantOf<T>(ConsumeContext<T> context) where T : class =>
+        tenants.Resolve(context.ReceiveContext, context.Message switch
+        {
+            InteractionRequested request => request.Tenant,
+            ConversationTurnRequested turn => turn.Tenant,
+            _ => null,
+        }).Tenant;
+
+    /// <summary>Why the <see cref="ConversationTurnRequested"/> of <paramref name="context"/> cannot run in this conversation, or null.</summary>
+    public ValidationProblem? TurnProblem(BehaviorContext<ConversationState, ConversationTurnRequested> context)
+    {
+        var (saga, turn) = (context.Saga, context.Message);
+        var tenant = tenants.Resolve(context.ReceiveContext, turn.Tenant);
+        if (tenant.Problem is not null) return tenant.Problem;
+        // A turn names no tenant, or its conversation's: another tenant cannot continue (nor be charged for) it.
+        if (tenant.Tenant is not null && tenant.Tenant != saga.Tenant)
+            return new("tenant", saga.Tenant is null
+                ? $"is '{tenant.Tenant}', but conversation {saga.CorrelationId} has no tenant: a conversation keeps the tenant of its first turn"
+                : $"is '{tenant.Tenant}', but conversation {saga.CorrelationId} is tenant '{saga.Tenant}''s: a conversation keeps the tenant of its first turn");
+        return TurnShapeProblem(saga, turn);
+    }
+
+    private static ValidationProblem? TurnShapeProblem(ConversationState saga, ConversationTurnRequested turn)
     {
         if (turn.RequestId == Guid.Empty) return new("requestId", "is required: a UUID that identifies this turn");
         if (turn.Input.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
@@ -43,10 +66,10 @@ internal sealed class ConversationRules(ConversationOptions options, TimeProvide
     }
 
     /// <summary>Why a turn cannot wait behind the running one, or null.</summary>
-    public ValidationProblem? QueueProblem(ConversationState saga, ConversationTurnRequested turn) =>
-        saga.QueuedTurns.Count >= options.MaxQueuedTurns
-            ? new("conversationId", $"{saga.QueuedTurns.Count} turns already wait in this conversation (Conversations:MaxQueuedTurns)")
-            : TurnProblem(saga, turn);
+    public ValidationProblem? QueueProblem(BehaviorContext<ConversationState, ConversationTurnRequested> context) =>
+        context.Saga.QueuedTurns.Count >= options.MaxQueuedTurns
+            ? new("conversationId", $"{context.Saga.QueuedTurns.Count} turns already wait in this conversation (Conversations:MaxQueuedTurns)")
+            : TurnProblem(context);
 
     /// <summary>Why the saga will not answer a round the model asked for, or null: it can only answer function calls, and only so many times.</summary>
     public (string Reason, string Message)? RoundRefusal(ConversationState saga, InteractionRequiresAction action) =>

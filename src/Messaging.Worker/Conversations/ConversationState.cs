@@ -22,6 +22,9 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
     /// <summary>The state machine's state name.</summary>
     public string CurrentState { get; set; } = "";
 
+    /// <summary>The tenant the conversation's tokens count for (its first turn's, as resolved); every request it publishes carries it.</summary>
+    public string? Tenant { get; set; }
+
     /// <summary>True when the conversation runs with <c>store: false</c> and the saga resends the whole history.</summary>
     public bool Stateless { get; set; }
 
@@ -142,9 +145,10 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
     }
 
     /// <summary>A direct publisher's request that starts a turn: the turn repeats its body; a stateless one brings its whole history.</summary>
-    public void BeginPublishedTurn(InteractionRequested request)
+    public void BeginPublishedTurn(InteractionRequested request, string? tenant)
     {
         Remember(request.RequestId);
+        Tenant = tenant;
         var template = ConversationRequests.Template(request.Request);
         Template = template;
         Stateless = ConversationRequests.IsStateless(template);
@@ -155,9 +159,10 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
     }
 
     /// <summary>A saga-managed conversation's settings, from its first <see cref="ConversationTurnRequested"/>.</summary>
-    public void AdoptFirstTurn(ConversationTurnRequested turn)
+    public void AdoptFirstTurn(ConversationTurnRequested turn, string? tenant)
     {
         Template = "{}";
+        Tenant = tenant;
         Stateless = turn.Request.ValueKind == JsonValueKind.Object
                     && turn.Request.TryGetProperty("store", out var store) && store.ValueKind == JsonValueKind.False;
     }

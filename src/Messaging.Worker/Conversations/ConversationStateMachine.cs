@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Contracts;
+using Messaging.Worker.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Conversations;
@@ -15,10 +16,10 @@ namespace Messaging.Worker.Conversations;
 internal sealed class ConversationStateMachine : MassTransitStateMachine<ConversationState>
 {
     /// <summary>Creates the machine with its guards' settings and its clock.</summary>
-    public ConversationStateMachine(IOptions<ConversationOptions> options, TimeProvider time, ILogger<ConversationStateMachine> logger)
+    public ConversationStateMachine(IOptions<ConversationOptions> options, TimeProvider time, TenantResolver tenants, ILogger<ConversationStateMachine> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var rules = Rules = new ConversationRules(options.Value, time);
+        var rules = Rules = new ConversationRules(options.Value, time, tenants);
 
         InstanceState(x => x.CurrentState);
         // Worker events outlive the turn they belong to (a duplicate, the saga's own guard failure): not an error.
@@ -50,15 +51,15 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
             // A direct publisher's first request starts the conversation and its first turn.
             When(Requested, c => c.Message.RequestId != Guid.Empty)
                 .Touch(rules)
-                .Then(c => c.Saga.BeginPublishedTurn(c.Message))
+                .Then(c => c.Saga.BeginPublishedTurn(c.Message, rules.TenantOf(c)))
                 .TransitionTo(Streaming),
             // A saga-managed conversation: the first turn names the model (or agent) and runs at once; without one it
             // waits a little, since the conversation's first request may still be on its way (another replica, a retry).
             When(TurnRequested)
-                .Then(c => c.Saga.AdoptFirstTurn(c.Message))
-                .IfElse(c => ConversationRules.TurnProblem(c.Saga, c.Message) is not null,
+                .Then(c => c.Saga.AdoptFirstTurn(c.Message, rules.TenantOf(c)))
+                .IfElse(c => rules.TurnProblem(c) is not null,
                     // Stays unstarted (a later valid turn may start it) until StartGrace has passed.
-                    invalid => invalid.RejectTurn().Then(c => c.Saga.Touch(rules.GraceFromNow)),
+                    invalid => invalid.RejectTurn(rules).Then(c => c.Saga.Touch(rules.GraceFromNow)),
                     valid => valid.IfElse(c => ConversationRequests.NamesModelOrAgent(c.Message.Request),
                         start => start.StartTurn(rules).TransitionTo(Streaming),
                         wait => wait.QueueTurn(rules).Then(c => c.Saga.Touch(rules.GraceFromNow)).TransitionTo(Pending))),
@@ -75,8 +76,8 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
 
         During(Idle,
             When(TurnRequested, c => !c.Saga.HasTurn(c.Message.RequestId))
-                .IfElse(c => ConversationRules.TurnProblem(c.Saga, c.Message) is not null,
-                    invalid => invalid.Touch(rules).RejectTurn(),
+                .IfElse(c => rules.TurnProblem(c) is not null,
+                    invalid => invalid.Touch(rules).RejectTurn(rules),
                     valid => valid.StartTurn(rules).TransitionTo(Streaming)),
             When(Due, c => rules.HasExpired(c.Saga))
                 .FailQueuedTurns("expired", "the conversation was removed before this turn could start")
@@ -210,7 +211,7 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
             // A direct publisher's new turn; if its end was seen first, it is over at once.
             When(Requested, c => c.Message.RequestId != c.Saga.RequestId && c.Saga.TurnId != (c.Message.TurnId ?? c.Message.RequestId))
                 .Touch(rules)
-                .Then(c => c.Saga.BeginPublishedTurn(c.Message))
+                .Then(c => c.Saga.BeginPublishedTurn(c.Message, rules.TenantOf(c)))
                 .TransitionTo(Streaming)
                 .If(c => c.Saga.HasEnded(c.Message.RequestId), ended => ended
                     .EndTurn(rules)

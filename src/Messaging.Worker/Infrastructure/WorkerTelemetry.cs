@@ -25,6 +25,8 @@ public sealed class WorkerTelemetry : IDisposable
     private readonly Counter<long> _deferrals;
     private readonly Counter<long> _admissions;
     private readonly Counter<long> _quotaTokens;
+    private readonly Counter<long> _tenantTokens;
+    private readonly Counter<long> _budgetRefusals;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public WorkerTelemetry(IMeterFactory meterFactory)
@@ -56,6 +58,10 @@ public sealed class WorkerTelemetry : IDisposable
             "Creates asked for a place in a configured quota window (Quota:Limits), by model and result (admitted, full, unreachable).");
         _quotaTokens = _meter.CreateCounter<long>("messaging.worker.quota_tokens", "{token}",
             "Tokens of creates against a configured token limit, by model and kind (reserved: admitted estimates; refused: estimates that did not fit; used: what the API reported).");
+        _tenantTokens = _meter.CreateCounter<long>("messaging.worker.tenant_tokens", "{token}",
+            "Tokens the API reported per interaction, by tenant (empty: none) and model: what each tenant used.");
+        _budgetRefusals = _meter.CreateCounter<long>("messaging.worker.budget_refusals", "{request}",
+            "Requests refused because a token budget was spent (InteractionRejected over_budget), by scope (conversation, tenant) and tenant.");
     }
 
     /// <summary>Counts a quota cooldown taken in (<paramref name="origin"/>: here or shared).</summary>
@@ -66,12 +72,22 @@ public sealed class WorkerTelemetry : IDisposable
     public void QuotaDeferred(string model) => _deferrals.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model));
 
     /// <summary>Counts tokens against a token limit (reserved, refused, used).</summary>
-    public void QuotaTokens(string model, string kind, long tokens) =>
-        _quotaTokens.Add(tokens, new KeyValuePair<string, object?>("gen_ai.request.model", model), new KeyValuePair<string, object?>("kind", kind));
+    public void QuotaTokens(string model, string kind, long tokens, string? tenant = null) =>
+        _quotaTokens.Add(tokens, new KeyValuePair<string, object?>("gen_ai.request.model", model), new KeyValuePair<string, object?>("kind", kind),
+            new KeyValuePair<string, object?>("tenant", tenant ?? ""));
 
-    /// <summary>Counts an admission's result (admitted, full, unreachable).</summary>
-    public void QuotaAdmission(string model, string result) =>
-        _admissions.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model), new KeyValuePair<string, object?>("result", result));
+    /// <summary>Counts an admission's result (admitted, full, unreachable), with the tenant it was for when it has one.</summary>
+    public void QuotaAdmission(string model, string result, string? tenant = null) =>
+        _admissions.Add(1, new KeyValuePair<string, object?>("gen_ai.request.model", model), new KeyValuePair<string, object?>("result", result),
+            new KeyValuePair<string, object?>("tenant", tenant ?? ""));
+
+    /// <summary>Counts the tokens an interaction of <paramref name="tenant"/> used.</summary>
+    public void TenantTokens(string? tenant, string model, long tokens) =>
+        _tenantTokens.Add(tokens, new KeyValuePair<string, object?>("tenant", tenant ?? ""), new KeyValuePair<string, object?>("gen_ai.request.model", model));
+
+    /// <summary>Counts a request refused for a spent budget.</summary>
+    public void BudgetRefused(string scope, string? tenant) =>
+        _budgetRefusals.Add(1, new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("tenant", tenant ?? ""));
 
     /// <summary>Traces one request from the bus message to its final event.</summary>
     public static ActivitySource ActivitySource { get; } = new(Name);

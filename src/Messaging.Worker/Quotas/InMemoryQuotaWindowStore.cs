@@ -5,15 +5,25 @@ internal sealed class InMemoryQuotaWindowStore : IQuotaWindowStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Window> _windows = [];
+    private readonly Dictionary<string, (DateTimeOffset Start, Dictionary<string, int> Tenants)> _waiting = [];
 
-    public Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, CancellationToken cancellationToken)
+    public Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, string tenant, DateTimeOffset nextWindowStart,
+        CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             var window = Current(quotaKey, windowStart);
-            if (window is null || window.Requests >= limit) return Task.FromResult(false);
-            window.Requests++;
-            return Task.FromResult(true);
+            if (window is null) return Task.FromResult(false);
+            var own = window.Tenants.GetValueOrDefault(tenant);
+            if (FairShare.Admits(limit, window.Tenants, tenant))
+            {
+                window.Tenants[tenant] = own with { Admitted = own.Admitted + 1 };
+                return Task.FromResult(true);
+            }
+            if (!_waiting.TryGetValue(quotaKey, out var next) || next.Start != nextWindowStart)
+                _waiting[quotaKey] = next = (nextWindowStart, new Dictionary<string, int>());
+            next.Tenants[tenant] = next.Tenants.GetValueOrDefault(tenant) + 1;
+            return Task.FromResult(false);
         }
     }
 
@@ -46,6 +56,12 @@ internal sealed class InMemoryQuotaWindowStore : IQuotaWindowStore
             if (window.Start > windowStart) return null;
         }
         window = new Window { Start = windowStart };
+        if (_waiting.TryGetValue(quotaKey, out var waiting) && waiting.Start <= windowStart)
+        {
+            _waiting.Remove(quotaKey);
+            if (waiting.Start == windowStart)
+                foreach (var (tenant, count) in waiting.Tenants) window.Tenants[tenant] = new FairShare.Demand(0, count);
+        }
         _windows[quotaKey] = window;
         return window;
     }
@@ -54,7 +70,7 @@ internal sealed class InMemoryQuotaWindowStore : IQuotaWindowStore
     {
         public DateTimeOffset Start { get; init; }
 
-        public int Requests { get; set; }
+        public Dictionary<string, FairShare.Demand> Tenants { get; } = new(StringComparer.Ordinal);
 
         public long Tokens { get; set; }
     }

@@ -4,9 +4,10 @@ using Npgsql;
 namespace Messaging.Worker.Quotas;
 
 /// <summary>
-/// The windows in PostgreSQL (table <c>quota_windows</c>, in the worker's database): one row per quota and window,
-/// whose counts (creates, reserved tokens) one statement raises only while they stay within the limit, so replicas never
-/// admit more than the limit together. Windows older than a day are removed now and then.
+/// The windows in PostgreSQL (in the worker's database). Creates: table <c>quota_tenant_windows</c>, one row per quota,
+/// window and tenant (admitted, waiting), decided one admission at a time under a transaction's advisory lock on the window,
+/// so replicas never admit more than the limit together and share it fairly. Tokens: table <c>quota_windows</c>, whose
+/// count one statement raises only while it stays within the limit. Windows older than a day are removed now and then.
 /// </summary>
 internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposable
 {
@@ -24,29 +25,77 @@ internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposab
                 PRIMARY KEY (quota_key, window_start)
             );
             ALTER TABLE quota_windows ADD COLUMN IF NOT EXISTS tokens bigint NOT NULL DEFAULT 0;
+            CREATE TABLE IF NOT EXISTS quota_tenant_windows (
+                quota_key text NOT NULL,
+                window_start timestamptz NOT NULL,
+                tenant text NOT NULL,
+                admitted integer NOT NULL,
+                waiting integer NOT NULL,
+                PRIMARY KEY (quota_key, window_start, tenant)
+            );
             """);
     }
 
     private int _takes;
 
-    public async Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, CancellationToken cancellationToken)
+    public async Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, string tenant, DateTimeOffset nextWindowStart,
+        CancellationToken cancellationToken)
     {
         await _schema.EnsureAsync(cancellationToken);
-        await using var command = _dataSource.CreateCommand("""
-            INSERT INTO quota_windows AS w (quota_key, window_start, requests) VALUES ($1, $2, 1)
-            ON CONFLICT (quota_key, window_start) DO UPDATE SET requests = w.requests + 1 WHERE w.requests < $3
-            RETURNING requests
-            """);
-        command.Parameters.AddWithValue(quotaKey);
-        command.Parameters.AddWithValue(windowStart.UtcDateTime);
-        command.Parameters.AddWithValue(limit);
-        var taken = await command.ExecuteScalarAsync(cancellationToken) is not null;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // One window's shares are decided one admission at a time, all replicas together.
+        await using (var locking = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
+        {
+            locking.Parameters.AddWithValue(LockId(quotaKey, windowStart));
+            await locking.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var tenants = new Dictionary<string, FairShare.Demand>(StringComparer.Ordinal);
+        await using (var reading = new NpgsqlCommand(
+                         "SELECT tenant, admitted, waiting FROM quota_tenant_windows WHERE quota_key = $1 AND window_start = $2", connection, transaction))
+        {
+            reading.Parameters.AddWithValue(quotaKey);
+            reading.Parameters.AddWithValue(windowStart.UtcDateTime);
+            await using var rows = await reading.ExecuteReaderAsync(cancellationToken);
+            while (await rows.ReadAsync(cancellationToken)) tenants[rows.GetString(0)] = new FairShare.Demand(rows.GetInt32(1), rows.GetInt32(2));
+        }
+        var admitted = FairShare.Admits(limit, tenants, tenant);
+        await using (var counting = new NpgsqlCommand(admitted
+                         ? """
+                           INSERT INTO quota_tenant_windows AS w (quota_key, window_start, tenant, admitted, waiting) VALUES ($1, $2, $3, 1, 0)
+                           ON CONFLICT (quota_key, window_start, tenant) DO UPDATE SET admitted = w.admitted + 1
+                           """
+                         : """
+                           INSERT INTO quota_tenant_windows AS w (quota_key, window_start, tenant, admitted, waiting) VALUES ($1, $2, $3, 0, 1)
+                           ON CONFLICT (quota_key, window_start, tenant) DO UPDATE SET waiting = w.waiting + 1
+                           """, connection, transaction))
+        {
+            counting.Parameters.AddWithValue(quotaKey);
+            counting.Parameters.AddWithValue((admitted ? windowStart : nextWindowStart).UtcDateTime);
+            counting.Parameters.AddWithValue(tenant);
+            await counting.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
         if (Interlocked.Increment(ref _takes) % 1000 == 0)
         {
             await using var cleanUp = _dataSource.CreateCommand("DELETE FROM quota_windows WHERE window_start < now() - interval '1 day'");
             await cleanUp.ExecuteNonQueryAsync(cancellationToken);
+            await using var cleanTenants = _dataSource.CreateCommand("DELETE FROM quota_tenant_windows WHERE window_start < now() - interval '1 day'");
+            await cleanTenants.ExecuteNonQueryAsync(cancellationToken);
         }
-        return taken;
+        return admitted;
+    }
+
+    // A stable 64-bit id (FNV-1a) of one quota window, for its advisory lock.
+    private static long LockId(string quotaKey, DateTimeOffset windowStart)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in $"quota_window:{quotaKey}:{windowStart.UtcTicks}")
+        {
+            hash ^= c;
+            hash *= 1099511628211UL;
+        }
+        return unchecked((long)hash);
     }
 
     public async Task<bool> TryReserveTokensAsync(string quotaKey, DateTimeOffset windowStart, long tokens, long limit, CancellationToken cancellationToken)

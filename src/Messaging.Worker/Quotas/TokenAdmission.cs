@@ -1,5 +1,6 @@
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
+using Messaging.Interactions.Quotas;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -36,10 +37,10 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
             {
                 if (await store.TryReserveTokensAsync(quotaKey, start, tokens, limit, cancellationToken))
                 {
-                    telemetry.QuotaTokens(model, "reserved", tokens);
+                    telemetry.QuotaTokens(model, "reserved", tokens, QuotaTenant.Current);
                     return new TokenReservation(quotaKey, start, tokens, model);
                 }
-                telemetry.QuotaTokens(model, "refused", tokens);
+                telemetry.QuotaTokens(model, "refused", tokens, QuotaTenant.Current);
                 wait = start + rule.Window - now;
             }
             catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
@@ -57,7 +58,7 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
     {
         if (reservation is null || used is not { } actual) return;
         var delta = actual - reservation.Tokens;
-        telemetry.QuotaTokens(reservation.Model, "used", actual);
+        telemetry.QuotaTokens(reservation.Model, "used", actual, QuotaTenant.Current);
         if (delta == 0) return;
         try
         {

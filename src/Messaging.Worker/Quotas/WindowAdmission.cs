@@ -7,8 +7,8 @@ namespace Messaging.Worker.Quotas;
 /// <summary>
 /// Admits creates within the configured limits (<see cref="QuotaOptions.Limits"/>), all replicas together: each create
 /// takes a place in its model's current window (aligned to the clock, as the API's minutes are), and one that finds the
-/// window full waits for the next (the client waits a short time itself, and a longer one puts the request off:
-/// <see cref="QuotaDeferrals"/>). So a burst goes out at the rate the quota allows instead of meeting it with 429s. When
+/// window full — or its tenant's fair share of it taken while another tenant's requests wait (<see cref="FairShare"/>) —
+/// waits for the next (the client waits a short time itself, and a longer one puts the request off: <see cref="QuotaDeferrals"/>). So a burst goes out at the rate the quota allows instead of meeting it with 429s. When
 /// the count cannot be reached (the database is down), creates for limited models wait and try again each second —
 /// never out uncounted.
 /// </summary>
@@ -18,20 +18,22 @@ internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWind
     /// <summary>How long a create waits before it tries again when the count cannot be reached.</summary>
     public static readonly TimeSpan Unreachable = TimeSpan.FromSeconds(1);
 
-    public async ValueTask<TimeSpan?> TryAdmitAsync(string model, CancellationToken cancellationToken)
+    public ValueTask<TimeSpan?> TryAdmitAsync(string model, CancellationToken cancellationToken) => TryAdmitAsync(model, null, cancellationToken);
+
+    public async ValueTask<TimeSpan?> TryAdmitAsync(string model, string? tenant, CancellationToken cancellationToken)
     {
         if (options.Value.LimitFor(model) is not { RequestsPerWindow: { } perWindow } limit) return null;
         var now = clock.GetUtcNow();
         var start = limit.WindowStart(now);
         try
         {
-            var admitted = await store.TryTakeAsync(limit.WindowKey(key, model), start, perWindow, cancellationToken);
-            telemetry.QuotaAdmission(model, admitted ? "admitted" : "full");
+            var admitted = await store.TryTakeAsync(limit.WindowKey(key, model), start, perWindow, tenant ?? "", start + limit.Window, cancellationToken);
+            telemetry.QuotaAdmission(model, admitted ? "admitted" : "full", tenant);
             return admitted ? null : start + limit.Window - now;
         }
         catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
         {
-            telemetry.QuotaAdmission(model, "unreachable");
+            telemetry.QuotaAdmission(model, "unreachable", tenant);
             logger.LogWarning(ex, "The quota count for {Model} cannot be reached; its creates wait {Wait} and try again", model, Unreachable);
             return Unreachable;
         }

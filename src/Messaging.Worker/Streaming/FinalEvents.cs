@@ -41,6 +41,7 @@ internal sealed class FinalEvents
                 FunctionCallRequested m => lane.PublishAsync(m, id, true, cancellationToken),
                 InteractionFailed m => lane.PublishAsync(m, id, true, cancellationToken),
                 InteractionCancelled m => lane.PublishAsync(m, id, true, cancellationToken),
+                InteractionRejected m => lane.PublishAsync(m, id, true, cancellationToken),
                 _ => throw new InvalidOperationException($"{message.GetType().Name} does not end a request."),
             };
             await publishing;
@@ -79,6 +80,6 @@ internal sealed class FinalEvents
     private static readonly Dictionary<string, Type> Types = new[]
     {
         typeof(InteractionStatusChanged), typeof(InteractionCompleted), typeof(InteractionRequiresAction), typeof(FunctionCallRequested),
-        typeof(InteractionFailed), typeof(InteractionCancelled),
+        typeof(InteractionFailed), typeof(InteractionCancelled), typeof(InteractionRejected),
     }.ToDictionary(t => t.Name);
 }

@@ -391,6 +391,13 @@ internal sealed class InteractionRelay(
         return Failed("api_error", error?["message"]?.ToString() ?? "The interaction failed.", ApiJson.ToElement(error), status: hop.Status.Value);
     }
 
+    /// <summary>The event that ends a request refused before any call because a token budget is spent.</summary>
+    public FinalEvents OverBudget(BudgetFigures budget, ValidationProblem problem) =>
+        new FinalEvents().Add(new InteractionRejected
+        {
+            RequestId = ids.RequestId, ConversationId = ids.ConversationId, TurnId = ids.TurnId, Reason = "over_budget", Budget = budget, Errors = [problem],
+        }, IdOf($"final:{nameof(InteractionRejected)}"));
+
     /// <summary>The events that end the request with <see cref="InteractionCancelled"/> (after a status change to <paramref name="status"/>, when given).</summary>
     public FinalEvents Cancelled(string? status = null) =>
         StatusFinal(status).Add(new InteractionCancelled

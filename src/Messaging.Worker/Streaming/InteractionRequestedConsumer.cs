@@ -7,6 +7,7 @@ using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Intake;
 using Messaging.Worker.Quotas;
+using Messaging.Worker.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -21,7 +22,7 @@ namespace Messaging.Worker.Streaming;
 /// that does not fit the memory budget does.
 /// </summary>
 internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
-    QuotaDeferrals quota, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
+    QuotaDeferrals quota, TenantResolver tenants, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
     /// <summary>How long a request that does not fit the memory budget waits here for room before it waits on the broker.</summary>
@@ -38,9 +39,12 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
         {
             throw new RequestIdMissingException(); // the error pipe reads the raw body again: the id may be there after all
         }
+        // Whose it is, decided once: every copy the worker sends of it (waits, hand-overs) carries the tenant, under the worker's own user.
+        var tenant = tenants.Resolve(context.ReceiveContext, message.Tenant);
+        if (tenant.Problem is null) message = message with { Tenant = tenant.Tenant };
 
         var waitingSince = QuotaDeferrals.WaitingSince(context);
-        if (waits.NotBefore(context) is { } due)
+        if (tenant.Problem is null && waits.NotBefore(context) is { } due)
         {
             // Put off (its messaging-not-before header): it waits on the broker, not here, and comes back at its time.
             await waits.WaitAsync(message, due, context.CancellationToken, QuotaDeferrals.Carry(waitingSince));
@@ -49,7 +53,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
 
         // Its model's quota is spent for longer than the client waits: it waits on the broker, announced, not here.
         var model = QuotaDeferrals.ModelOf(message.Request);
-        if (quota.HeldUntil(model, waitingSince) is { } held)
+        if (tenant.Problem is null && quota.HeldUntil(model, waitingSince) is { } held)
         {
             await quota.DeferAsync(context, message, model, held, waitingSince);
             return;
@@ -57,6 +61,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
 
         try
         {
+            if (tenant.Problem is { } claimed) throw new RequestValidationException([claimed]);
             var size = message.Request.ValueKind == JsonValueKind.Object ? JsonMarshal.GetRawUtf8Value(message.Request).Length : 0;
             if (size <= options.Value.MaxRequestBytes && !budget.CanEverFit(size))
                 throw new RequestValidationException([new ValidationProblem("request",
@@ -69,7 +74,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
                 telemetry.Outcome("memory_wait");
                 logger.LogInformation("Request {RequestId} ({Size} bytes) waits: the replica's memory budget ({Reserved} of {Total} bytes reserved) has no room for it now",
                     message.RequestId, size, budget.Reserved, budget.Total);
-                await waits.WaitAsync(message, DateTimeOffset.UtcNow + MemoryWait, context.CancellationToken);
+                await waits.WaitAsync(message, DateTimeOffset.UtcNow + MemoryWait, context.CancellationToken, QuotaDeferrals.Carry(waitingSince));
                 return;
             }
             await mediator.Send(StreamInteraction.From(message) with { QuotaWaitingSince = waitingSince }, context.CancellationToken);

@@ -68,6 +68,8 @@ internal sealed class RequestWaits(IOptions<BusOptions> bus, WorkQueue workQueue
             ContentType = "application/json",
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = Guid.NewGuid().ToString(),
+            // Under the worker's own user, which RabbitMQ verifies: the tenant in the body is the one the worker resolved.
+            UserId = bus.Value.StampUserId ? BrokerUser.Of(bus.Value.RabbitMqUrl!) : null,
             Headers = new Dictionary<string, object?>(headers ?? new Dictionary<string, object?>()) { [NotBeforeHeader] = notBefore.ToUnixTimeMilliseconds() },
         };
         await channel.BasicPublishAsync("", name, true, properties, JsonSerializer.SerializeToUtf8Bytes(request, Json), cancellationToken);

@@ -6,6 +6,8 @@ using Messaging.Contracts;
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Streaming;
+using Messaging.Interactions.Quotas;
+using Messaging.Worker.Budgets;
 using Messaging.Worker.Cancels;
 using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
@@ -27,11 +29,14 @@ internal sealed record StreamInteraction(Guid RequestId, Guid? ConversationId, G
     /// <summary>Since when the request has waited for the API's quota (<see cref="QuotaDeferrals"/>); null when it never has.</summary>
     public DateTimeOffset? QuotaWaitingSince { get; init; }
 
-    /// <summary>The command for a bus message.</summary>
+    /// <summary>The tenant its tokens count for, as resolved (<see cref="Tenants.TenantResolver"/>); null for none.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The command for a bus message (its tenant already resolved).</summary>
     public static StreamInteraction From(InteractionRequested message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return new(message.RequestId, message.ConversationId, message.TurnId, message.Request);
+        return new(message.RequestId, message.ConversationId, message.TurnId, message.Request) { Tenant = message.Tenant };
     }
 }
 
@@ -48,6 +53,8 @@ internal enum StreamOutcome
     Cancelled,
     /// <summary>The request had ended before (a duplicate or a late redelivery): nothing was published or called.</summary>
     Duplicate,
+    /// <summary><see cref="InteractionRejected"/> with reason <c>over_budget</c>: a token budget it counts against is spent; nothing was called.</summary>
+    OverBudget,
     /// <summary>
     /// Its delivery reached <see cref="WorkerOptions.HandOverAfter"/>: the request goes on from a new copy of its message
     /// (sent to the work queue after the lease was released), and this delivery is acknowledged.
@@ -85,6 +92,7 @@ internal sealed class StreamInteractionHandler(
     QuotaDeferrals quota,
     TokenAdmission tokenAdmission,
     StreamAdmission streamAdmission,
+    TokenBudgets budgets,
     TimeProvider clock,
     WorkerTelemetry telemetry,
     IOptions<WorkerOptions> options,
@@ -125,6 +133,7 @@ internal sealed class StreamInteractionHandler(
         body.Json.Remove("stream"); // the client decides: always a stream
 
         using var activity = WorkerTelemetry.ActivitySource.StartActivity("StreamInteraction");
+        using var tenant = QuotaTenant.Enter(command.Tenant); // its creates take their tenant's share of a quota
         activity?.SetTag("messaging.request_id", command.RequestId);
         activity?.SetTag("gen_ai.request.model", body.Model ?? body.Agent);
         // In flight before the claim: a cancel that comes while the request waits for a dead replica's lease is kept.
@@ -166,6 +175,16 @@ internal sealed class StreamInteractionHandler(
                 telemetry.Outcome("failed");
                 return StreamOutcome.Failed;
             }
+            // Within its token budgets (Budgets): a request that created nothing yet is refused once one is spent.
+            if (relay.InteractionId.Length == 0 && await budgets.SpentAsync(command.Tenant, ids.ConversationId, cancellationToken) is { } spent)
+            {
+                logger.LogInformation("Request {RequestId} refused: the {Scope} budget of {Subject} is spent ({Used} of {Limit} tokens this {Period})",
+                    ids.RequestId, spent.Scope, spent.Subject, spent.Used, spent.Limit, spent.Period);
+                await ends.EndAsync(relay, relay.OverBudget(spent, TokenBudgets.Describe(spent)), cancellationToken);
+                ended = true;
+                telemetry.Outcome("over_budget");
+                return StreamOutcome.OverBudget;
+            }
             // A place among the model's concurrent streams (Quota:Limits); only a request that created nothing yet may wait on the broker.
             await using var place = await streamAdmission.HoldAsync(body.Model ?? body.Agent ?? "", ids.RequestId, mayDefer: relay.InteractionId.Length == 0, cancellationToken);
             telemetry.StreamsInFlight(1);
@@ -173,7 +192,7 @@ internal sealed class StreamInteractionHandler(
             {
                 var (outcome, finals) = entry.CancelRequested && relay.InteractionId.Length == 0
                     ? (StreamOutcome.Cancelled, relay.Cancelled()) // this attempt created nothing yet: nothing to call
-                    : await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, command.QuotaWaitingSince, cancellationToken);
+                    : await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, command, cancellationToken);
                 await ends.EndAsync(relay, finals, cancellationToken);
                 ended = true;
                 activity?.SetTag("messaging.outcome", outcome.ToString());
@@ -245,13 +264,15 @@ internal sealed class StreamInteractionHandler(
         InteractionCompleted => StreamOutcome.Completed,
         InteractionRequiresAction => StreamOutcome.RequiresAction,
         InteractionCancelled => StreamOutcome.Cancelled,
+        InteractionRejected => StreamOutcome.OverBudget,
         _ => StreamOutcome.Failed,
     };
 
     private async Task<(StreamOutcome, FinalEvents)> RunAsync(CreateInteractionRequest original, InteractionRelay relay, InFlightInteraction entry,
-        bool resume, DateTimeOffset? quotaWaitingSince, CancellationToken stopping)
+        bool resume, StreamInteraction command, CancellationToken stopping)
     {
         var body = original;
+        var model = original.Model ?? original.Agent ?? "";
         try
         {
             while (true)
@@ -261,7 +282,7 @@ internal sealed class StreamInteractionHandler(
                 else
                 {
                     // Within the model's tokens per window (Quota:Limits); only a first create may wait on the broker.
-                    reserved = await tokenAdmission.ReserveAsync(original.Model ?? original.Agent ?? "", body, mayDefer: relay.InteractionId.Length == 0, entry.Token);
+                    reserved = await tokenAdmission.ReserveAsync(model, body, mayDefer: relay.InteractionId.Length == 0, entry.Token);
                     if (original.Background == true) await FollowBackgroundAsync(body, relay, entry);
                     else await StreamAsync(body, relay, entry);
                 }
@@ -269,6 +290,7 @@ internal sealed class StreamInteractionHandler(
 
                 var hop = relay.EndHop();
                 await tokenAdmission.SettleAsync(reserved, hop.Usage?.TotalTokens);
+                await budgets.ChargeAsync(command.Tenant, command.ConversationId ?? command.RequestId, model, hop.Usage?.TotalTokens);
                 if (hop.Status != InteractionStatus.RequiresContinuation) return Finish(relay, hop, original);
 
                 await relay.StatusAsync(hop.Status.Value);
@@ -282,7 +304,7 @@ internal sealed class StreamInteractionHandler(
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested && IsHandled(ex))
         {
-            return await EndAfterAsync(ex, original, relay, entry, quotaWaitingSince);
+            return await EndAfterAsync(ex, original, relay, entry, command.QuotaWaitingSince);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested && ex is not OperationCanceledException and not QuotaWaitException)
         {

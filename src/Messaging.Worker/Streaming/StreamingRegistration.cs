@@ -1,9 +1,11 @@
 using MassTransit;
 using Messaging.Interactions;
 using Messaging.Interactions.Quotas;
+using Messaging.Worker.Budgets;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Intake;
 using Messaging.Worker.Quotas;
+using Messaging.Worker.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Worker.Streaming;
@@ -30,6 +32,13 @@ internal static class StreamingRegistration
                                   && q.DefaultOutputTokens >= 0,
                 "Quota:Limits: each needs a Model (or *), a positive WindowSeconds, and RequestsPerWindow, TokensPerWindow or ConcurrentStreams (at least 1); Quota:DefaultOutputTokens must not be negative.")
             .ValidateOnStart();
+        services.AddOptions<TenantOptions>().BindConfiguration(TenantOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<TenantResolver>();
+        services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.SectionName)
+            .Validate(static b => new[] { b.Conversation, b.Tenant }.Concat(b.Tenants.Values).All(static l => l is null || l.Tokens is null or >= 1),
+                "Budgets: each Tokens must be at least 1 (leave it out for no budget).")
+            .ValidateOnStart();
+        services.AddSingleton<TokenBudgets>();
         services.AddSingleton<IQuotaAdmission, WindowAdmission>();
         services.AddSingleton<TokenAdmission>();
         services.AddSingleton<StreamAdmission>();

@@ -104,8 +104,9 @@ public sealed class TokenAdmissionTests
 
         public int Refused => Volatile.Read(ref _refused);
 
-        public Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, CancellationToken cancellationToken) =>
-            inner.TryTakeAsync(quotaKey, windowStart, limit, cancellationToken);
+        public Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, string tenant, DateTimeOffset nextWindowStart,
+            CancellationToken cancellationToken) =>
+            inner.TryTakeAsync(quotaKey, windowStart, limit, tenant, nextWindowStart, cancellationToken);
 
         public async Task<bool> TryReserveTokensAsync(string quotaKey, DateTimeOffset windowStart, long tokens, long limit, CancellationToken cancellationToken)
         {

@@ -44,6 +44,9 @@ internal sealed class SagaHarness : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton<TimeProvider>(clock);
         services.AddOptions<ConversationOptions>().Configure(o => configure?.Invoke(o));
+        services.AddOptions<Messaging.Worker.Tenants.TenantOptions>();
+        services.AddOptions<Messaging.Client.BusOptions>();
+        services.AddSingleton<Messaging.Worker.Tenants.TenantResolver>();
         services.AddMassTransitTestHarness(x =>
         {
             x.AddSagaStateMachine<ConversationStateMachine, ConversationState, ConversationStateDefinition>().InMemoryDueRepository();
