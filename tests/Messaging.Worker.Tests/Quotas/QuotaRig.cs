@@ -32,6 +32,9 @@ internal sealed class QuotaRig : IAsyncDisposable
 
     public IBus Bus => _bus!.Bus;
 
+    /// <summary>The broker the rig runs on (as the guest user).</summary>
+    public Uri BrokerUrl => _broker!.Url;
+
     /// <param name="replicas">Worker replicas to start.</param>
     /// <param name="quotas">The emulator's quotas (for this rig's key).</param>
     /// <param name="settings">Worker settings on top of the rig's (Quota:MaxWait, Quota:Limits, Interactions:MaxRetryAfter, …).</param>
@@ -60,7 +63,7 @@ internal sealed class QuotaRig : IAsyncDisposable
     }
 
     /// <summary>Publishes a request for <paramref name="model"/>, its input tagged so the emulator's records can be told apart.</summary>
-    public async Task<Guid> PublishAsync(string model, string tag, object? labels = null)
+    public async Task<Guid> PublishAsync(string model, string tag, object? labels = null, string? tenant = null)
     {
         var requestId = Guid.NewGuid();
         var request = new Dictionary<string, object?> { ["model"] = model, ["input"] = $"quota test {tag} {requestId}" };
@@ -68,6 +71,7 @@ internal sealed class QuotaRig : IAsyncDisposable
         await Bus.Publish(new InteractionRequested
         {
             RequestId = requestId,
+            Tenant = tenant,
             Request = System.Text.Json.JsonSerializer.SerializeToElement(request),
         }, TestContext.Current.CancellationToken);
         return requestId;

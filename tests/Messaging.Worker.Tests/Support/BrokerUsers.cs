@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Messaging.Worker.Tests.Support;
+
+/// <summary>
+/// Broker users of the test node (<c>infra/start-rabbitmq.sh</c>'s, named after its port), made with <c>rabbitmqctl</c>
+/// for a test and deleted after it: publishers with users of their own, as a shared broker gives each service.
+/// </summary>
+internal sealed class BrokerUsers(Uri broker) : IAsyncDisposable
+{
+    private readonly List<string> _users = [];
+
+    private string Node => string.Create(CultureInfo.InvariantCulture, $"messaging-test-{broker.Port}@localhost");
+
+    /// <summary>Adds <paramref name="user"/> (password the same) with every permission on the default virtual host; returns its AMQP URL.</summary>
+    public async Task<Uri> AddAsync(string user)
+    {
+        await CtlAsync("add_user", user, user);
+        _users.Add(user);
+        await CtlAsync("set_permissions", "-p", "/", user, ".*", ".*", ".*");
+        return new UriBuilder(broker) { UserName = user, Password = user }.Uri;
+    }
+
+    private async Task CtlAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("rabbitmqctl", ["-q", "-n", Node, .. arguments])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/",
+        };
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("rabbitmqctl did not start");
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited with {process.ExitCode}: {await errors}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var user in _users)
+        {
+            try
+            {
+                await CtlAsync("delete_user", user);
+            }
+            catch (InvalidOperationException)
+            {
+                // Gone with its node already.
+            }
+        }
+    }
+}
