@@ -12,7 +12,7 @@ namespace Messaging.Worker.Tests.Budgets;
 /// <summary>
 /// Token budgets per tenant and per conversation, through the saga and its function loop, in the single-process worker
 /// against the emulator: a request that crosses its budget finishes, the next is refused (InteractionRejected over_budget,
-/// with the figures) before any API call; other tenants and conversations go on.
+/// with the figures) before any API call; other tenants and conversations go on; <c>service_tier</c> passes through.
 /// </summary>
 public sealed class BudgetTests : IAsyncDisposable
 {
@@ -55,6 +55,8 @@ public sealed class BudgetTests : IAsyncDisposable
         Assert.Equal(0, Creates($"next {next.RequestId}"));
         var other = await RunAsync("beta", "other");
         Assert.Equal("completed", other.Single<InteractionCompleted>().Status);
+        Assert.Contains("\"service_tier\":\"flex\"", _emulator!.Requests.Single(r => r.Method == "POST" && r.Body.Contains($"other {other.RequestId}", StringComparison.Ordinal)).Body,
+            StringComparison.Ordinal); // passed through as written
     }
 
     [Fact]
@@ -111,7 +113,7 @@ public sealed class BudgetTests : IAsyncDisposable
         var id = Guid.NewGuid();
         await Bus.Publish(new InteractionRequested
         {
-            RequestId = id, Tenant = tenant, Request = Json($$"""{"model":"gemini-3.5-flash","input":"{{tag}} {{id}}"}"""),
+            RequestId = id, Tenant = tenant, Request = Json($$"""{"model":"gemini-3.5-flash","input":"{{tag}} {{id}}","service_tier":"flex"}"""),
         }, Ct);
         return await _events.TurnEndedAsync(id, id);
     }
