@@ -34,9 +34,25 @@ internal static class ConversationBinders
     /// <summary>The turn has ended (after <see cref="EndTurn{T}"/>, which touched it): the oldest waiting turn starts (streaming), or the conversation is idle.</summary>
     public static EventActivityBinder<ConversationState, T> StartNextTurnOrIdle<T>(this EventActivityBinder<ConversationState, T> binder,
         State idle, State streaming) where T : class =>
-        binder.IfElse(c => c.Saga.QueuedTurns.Count > 0,
+        binder.RejectQueuedTurnsThatNoLongerFit().IfElse(c => c.Saga.QueuedTurns.Count > 0,
             next => next.StartQueuedTurn().TransitionTo(streaming),
             none => none.TransitionTo(idle));
+
+    // A turn that waited was checked against the conversation as it was then: one that came before the conversation's
+    // first request may ask for another store mode than the conversation now has.
+    private static EventActivityBinder<ConversationState, T> RejectQueuedTurnsThatNoLongerFit<T>(this EventActivityBinder<ConversationState, T> binder)
+        where T : class =>
+        binder.ThenAsync(async c =>
+        {
+            foreach (var turn in c.Saga.QueuedTurns.ToList())
+            {
+                if (turn.Overrides is null) continue;
+                using var overrides = JsonDocument.Parse(turn.Overrides, ConversationRequests.Reading);
+                if (ConversationRules.StoreProblem(c.Saga, overrides.RootElement) is not { } problem) continue;
+                c.Saga.RemoveQueuedTurn(turn.RequestId);
+                await c.Publish(ConversationMessages.TurnRejected(c.Saga.CorrelationId, turn.RequestId, problem));
+            }
+        });
 
     private static EventActivityBinder<ConversationState, T> StartQueuedTurn<T>(this EventActivityBinder<ConversationState, T> binder)
         where T : class =>

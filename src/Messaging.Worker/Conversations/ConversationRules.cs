@@ -57,7 +57,13 @@ internal sealed class ConversationRules(ConversationOptions options, TimeProvide
             return new("input", "is required: a string, a content block, or a list of content blocks or steps");
         if (turn.Request.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
             return new("request", "must be a JSON object of create-body overrides, or left out");
-        if (turn.Request.ValueKind == JsonValueKind.Object && turn.Request.TryGetProperty("store", out var store)
+        return StoreProblem(saga, turn.Request);
+    }
+
+    /// <summary>Why a turn's overrides would switch the conversation between stored and stateless, or null.</summary>
+    public static ValidationProblem? StoreProblem(ConversationState saga, JsonElement overrides)
+    {
+        if (overrides.ValueKind == JsonValueKind.Object && overrides.TryGetProperty("store", out var store)
             && (store.ValueKind == JsonValueKind.False) != saga.Stateless)
             return new("request.store", saga.Stateless
                 ? "this conversation is stateless (store: false) from its first turn; it cannot switch to stored interactions"

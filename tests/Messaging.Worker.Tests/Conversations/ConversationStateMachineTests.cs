@@ -299,6 +299,31 @@ public sealed class ConversationStateMachineTests : IAsyncLifetime
     };
 
     /// <summary>A direct publisher's conversation whose first interaction has started (state Streaming).</summary>
+    [Fact]
+    public async Task A_turn_that_came_before_its_conversation_is_checked_again_when_it_starts_and_rejected_if_it_no_longer_fits()
+    {
+        // The turn overtakes the conversation's first request (the saga's queue lagged): it asks for store: false, and
+        // no conversation says otherwise yet, so it waits.
+        var conversation = Guid.NewGuid();
+        var turn = Guid.NewGuid();
+        await _saga.PublishAndWait(new ConversationTurnRequested
+        {
+            RequestId = turn, ConversationId = conversation, Input = JsonSerializer.SerializeToElement("And now?"), Request = SagaHarness.Parse("""{"store":false}"""),
+        });
+        Assert.Equal("Pending", (await _saga.StoredAsync(conversation))!.CurrentState);
+
+        // The first request comes: a stored conversation. When its turn ends, the waiting turn no longer fits.
+        var events = new WorkerEvents(conversation, conversation, conversation, "v1_first");
+        await _saga.PublishAndWait(new InteractionRequested { RequestId = conversation, Request = SagaHarness.Parse(WorkerEvents.ToolRequest) });
+        await _saga.PublishAndWait(events.Started());
+        await _saga.PublishAndWait(events.Completed());
+
+        var rejected = await _saga.PublishedAsync<InteractionRejected>(r => r.RequestId == turn, "the waiting turn rejected");
+        Assert.Equal("request.store", Assert.Single(rejected.Errors).Field);
+        Assert.Empty(_saga.Published<InteractionRequested>(r => r.RequestId == turn));
+        Assert.Equal("Idle", (await _saga.StoredAsync(conversation))!.CurrentState);
+    }
+
     private async Task<WorkerEvents> StartAsync()
     {
         var conversation = Guid.NewGuid();

@@ -22,12 +22,12 @@ public sealed class BrokerUserTenantTests
     public async Task The_tenant_comes_from_the_verified_user_id_and_a_tenant_claimed_in_the_body_is_refused()
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        var (alphaUser, bravoUser) = ($"svc-alpha-{suffix}", $"svc-bravo-{suffix}");
+        var (alphaUser, bravoUser, alphaTenant) = ($"svc-alpha-{suffix}", $"svc-bravo-{suffix}", $"alpha-{suffix}"); // budgets outlive the test: a tenant of its own
         await using var rig = await QuotaRig.StartAsync(1, [], new()
         {
             ["Tenants:Source"] = "BrokerUser",
-            [$"Tenants:Users:{alphaUser}"] = "alpha",
-            ["Budgets:Tenants:alpha:Tokens"] = "1",
+            [$"Tenants:Users:{alphaUser}"] = alphaTenant,
+            [$"Budgets:Tenants:{alphaTenant}:Tokens"] = "1",
         });
         await using var users = new BrokerUsers(rig.BrokerUrl);
         await using var alpha = await new ConnectionFactory { Uri = await users.AddAsync(alphaUser) }.CreateConnectionAsync(Ct);
@@ -38,10 +38,10 @@ public sealed class BrokerUserTenantTests
         Assert.Equal("completed", (await rig.Events.FinishedAsync(first)).Single<InteractionCompleted>().Status);
         var second = await PublishAsync(rig, alpha, alphaUser, tenant: null);
         var overBudget = (await rig.Events.FinishedAsync(second)).Single<InteractionRejected>();
-        Assert.Equal(("over_budget", "alpha"), (overBudget.Reason, overBudget.Budget!.Subject));
+        Assert.Equal(("over_budget", alphaTenant), (overBudget.Reason, overBudget.Budget!.Subject));
 
         // bravo cannot spend as alpha by writing alpha in the body…
-        var claimed = await PublishAsync(rig, bravo, bravoUser, tenant: "alpha");
+        var claimed = await PublishAsync(rig, bravo, bravoUser, tenant: alphaTenant);
         var refused = (await rig.Events.FinishedAsync(claimed)).Single<InteractionRejected>();
         Assert.Equal(("invalid", "tenant"), (refused.Reason, Assert.Single(refused.Errors).Field));
         Assert.Contains($"broker user '{bravoUser}' are tenant '{bravoUser}'", refused.Errors[0].Message, StringComparison.Ordinal);
