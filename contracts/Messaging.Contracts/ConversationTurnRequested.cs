@@ -31,4 +31,7 @@ public sealed record ConversationTurnRequested
     /// tenant's conversation is rejected.
     /// </summary>
     public string? Tenant { get; init; }
+
+    /// <summary>Optional: where this turn's events are sent as well, as on <see cref="InteractionRequested.ReplyTo"/>; every request of the turn carries it.</summary>
+    public string? ReplyTo { get; init; }
 }

@@ -31,4 +31,12 @@ public sealed record InteractionRequested
     /// from the message's AMQP <c>user-id</c>, which RabbitMQ verifies, and a different one written here is rejected.
     /// </summary>
     public string? Tenant { get; init; }
+
+    /// <summary>
+    /// Optional: where this request's events are sent as well — a queue (its name, or <c>queue:name</c>; through the
+    /// default exchange) or an exchange (<c>exchange:name</c>). Continuations the saga publishes for the turn inherit it.
+    /// A requester that reads only its reply queue gets its own events only; the fanout exchanges still get every event
+    /// unless the worker runs with <c>Worker:EventsToReplyAddressOnly</c>.
+    /// </summary>
+    public string? ReplyTo { get; init; }
 }

@@ -10,7 +10,7 @@ public class ContractJsonTests
     [Fact]
     public void Nested_api_json_is_written_back_with_its_original_bytes()
     {
-        const string json = """{"requestId":"5b0c6a34-82a8-4c1e-9d55-2d8a0b3f1c11","conversationId":null,"turnId":null,"request":{"model":"gemini-3.5-flash","input":[{"type":"thought","signature":"Ev+/\u00d7=="},{"type":"function_call","id":"c1","name":"f","arguments":{"amount":500.00,"note":"\u00e9"}}]},"tenant":null}""";
+        const string json = """{"requestId":"5b0c6a34-82a8-4c1e-9d55-2d8a0b3f1c11","conversationId":null,"turnId":null,"request":{"model":"gemini-3.5-flash","input":[{"type":"thought","signature":"Ev+/\u00d7=="},{"type":"function_call","id":"c1","name":"f","arguments":{"amount":500.00,"note":"\u00e9"}}]},"tenant":null,"replyTo":null}""";
 
         var message = JsonSerializer.Deserialize<InteractionRequested>(json, Options)!;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MassTransit;
+using Messaging.Client;
 using Messaging.Contracts;
 
 namespace Messaging.Worker.Conversations;
@@ -29,7 +30,7 @@ internal static class ConversationBinders
     public static EventActivityBinder<ConversationState, ConversationTurnRequested> StartTurn(
         this EventActivityBinder<ConversationState, ConversationTurnRequested> binder, ConversationRules rules) =>
         binder.Touch(rules).ThenAsync(c =>
-            c.Publish(ConversationMessages.Request(c.Saga, c.Saga.BeginManagedTurn(c.Message.RequestId, c.Message.Input, c.Message.Request))));
+            c.Publish(ConversationMessages.Request(c.Saga, c.Saga.BeginManagedTurn(c.Message.RequestId, c.Message.Input, c.Message.Request, c.Message.ReplyTo))));
 
     /// <summary>The turn has ended (after <see cref="EndTurn{T}"/>, which touched it): the oldest waiting turn starts (streaming), or the conversation is idle.</summary>
     public static EventActivityBinder<ConversationState, T> StartNextTurnOrIdle<T>(this EventActivityBinder<ConversationState, T> binder,
@@ -50,7 +51,7 @@ internal static class ConversationBinders
                 using var overrides = JsonDocument.Parse(turn.Overrides, ConversationRequests.Reading);
                 if (ConversationRules.StoreProblem(c.Saga, overrides.RootElement) is not { } problem) continue;
                 c.Saga.RemoveQueuedTurn(turn.RequestId);
-                await c.Publish(ConversationMessages.TurnRejected(c.Saga.CorrelationId, turn.RequestId, problem));
+                await c.PublishToRequester(ConversationMessages.TurnRejected(c.Saga.CorrelationId, turn.RequestId, problem), turn.ReplyTo);
             }
         });
 
@@ -61,7 +62,7 @@ internal static class ConversationBinders
             var next = c.Saga.DequeueTurn();
             using var input = JsonDocument.Parse(next.Input, ConversationRequests.Reading);
             using var overrides = next.Overrides is null ? null : JsonDocument.Parse(next.Overrides, ConversationRequests.Reading);
-            var body = c.Saga.BeginManagedTurn(next.RequestId, input.RootElement, overrides?.RootElement ?? default);
+            var body = c.Saga.BeginManagedTurn(next.RequestId, input.RootElement, overrides?.RootElement ?? default, next.ReplyTo);
             return c.Publish(ConversationMessages.Request(c.Saga, body));
         });
 
@@ -85,7 +86,7 @@ internal static class ConversationBinders
         binder.ThenAsync(async c =>
         {
             if (c.Saga.RemoveQueuedTurn(c.Message.TurnId!.Value) is { } turn)
-                await c.Publish(ConversationMessages.QueuedTurnCancelled(c.Saga, turn.RequestId));
+                await c.PublishToRequester(ConversationMessages.QueuedTurnCancelled(c.Saga, turn.RequestId), turn.ReplyTo);
         });
 
     /// <summary>A cancel of the whole conversation (no turn, request or interaction named) also cancels every waiting turn.</summary>
@@ -94,7 +95,7 @@ internal static class ConversationBinders
         binder.If(c => c.Message is { TurnId: null, RequestId: null, InteractionId: null }, whole => whole.ThenAsync(async c =>
         {
             foreach (var turn in c.Saga.QueuedTurns)
-                await c.Publish(ConversationMessages.QueuedTurnCancelled(c.Saga, turn.RequestId));
+                await c.PublishToRequester(ConversationMessages.QueuedTurnCancelled(c.Saga, turn.RequestId), turn.ReplyTo);
             c.Saga.QueuedTurns.Clear();
         }));
 
@@ -133,7 +134,7 @@ internal static class ConversationBinders
         {
             var (reason, message) = failure(c);
             logger.LogInformation("Conversation {ConversationId} turn {TurnId} failed: {Reason}: {Message}", c.Saga.CorrelationId, c.Saga.TurnId, reason, message);
-            return c.Publish(ConversationMessages.TurnFailed(c.Saga, reason, message));
+            return c.PublishToRequester(ConversationMessages.TurnFailed(c.Saga, reason, message), c.Saga.TurnReplyTo);
         });
 
     /// <summary>Waiting turns that will never start: each fails.</summary>
@@ -141,7 +142,8 @@ internal static class ConversationBinders
         where T : class =>
         binder.ThenAsync(async c =>
         {
-            foreach (var turn in c.Saga.QueuedTurns) await c.Publish(ConversationMessages.QueuedTurnFailed(c.Saga, turn.RequestId, reason, message));
+            foreach (var turn in c.Saga.QueuedTurns)
+                await c.PublishToRequester(ConversationMessages.QueuedTurnFailed(c.Saga, turn.RequestId, reason, message), turn.ReplyTo);
             c.Saga.QueuedTurns.Clear();
         });
 
@@ -151,8 +153,8 @@ internal static class ConversationBinders
         binder.ThenAsync(async c =>
         {
             foreach (var turn in c.Saga.QueuedTurns)
-                await c.Publish(ConversationMessages.TurnRejected(c.Saga.CorrelationId, turn.RequestId, new ValidationProblem("conversationId",
-                    $"conversation {c.Saga.CorrelationId} is not known: start it with InteractionRequested, or give request.model or request.agent")));
+                await c.PublishToRequester(ConversationMessages.TurnRejected(c.Saga.CorrelationId, turn.RequestId, new ValidationProblem("conversationId",
+                    $"conversation {c.Saga.CorrelationId} is not known: start it with InteractionRequested, or give request.model or request.agent")), turn.ReplyTo);
             c.Saga.QueuedTurns.Clear();
         });
 
@@ -173,6 +175,23 @@ internal static class ConversationBinders
     private static Task Reject(BehaviorContext<ConversationState, ConversationTurnRequested> context, ValidationProblem problem)
     {
         context.Saga.Remember(context.Message.RequestId);
-        return context.Publish(ConversationMessages.TurnRejected(context.Message.ConversationId, context.Message.RequestId, problem));
+        return context.PublishToRequester(ConversationMessages.TurnRejected(context.Message.ConversationId, context.Message.RequestId, problem), context.Message.ReplyTo);
     }
+
+    /// <summary>
+    /// Publishes an event for a turn's requester, and sends it to the turn's reply address too (a valid one). Both go
+    /// through the saga's outbox: out only once the conversation is saved.
+    /// </summary>
+    public static async Task PublishToRequester<T>(this ConsumeContext context, T message, string? replyTo) where T : class
+    {
+        await context.Publish(message);
+        if (!ReplyAddress.TryParse(replyTo, out var reply, out _)) return;
+        var endpoint = await context.GetSendEndpoint(reply.ToUri());
+        await endpoint.Send(message, context.CancellationToken);
+    }
+
+    /// <summary>Publishes the event <paramref name="message"/> builds to its exchange and to the running turn's reply address.</summary>
+    public static EventActivityBinder<ConversationState, T> PublishToTurnRequester<T, TMessage>(this EventActivityBinder<ConversationState, T> binder,
+        Func<BehaviorContext<ConversationState, T>, TMessage> message) where T : class where TMessage : class =>
+        binder.ThenAsync(c => c.PublishToRequester(message(c), c.Saga.TurnReplyTo));
 }

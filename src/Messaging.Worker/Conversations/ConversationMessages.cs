@@ -10,6 +10,7 @@ internal static class ConversationMessages
     public static InteractionRequested Request(ConversationState saga, JsonElement body) => new()
     {
         RequestId = saga.RequestId ?? Guid.Empty, ConversationId = saga.CorrelationId, TurnId = saga.TurnId, Request = body, Tenant = saga.Tenant,
+        ReplyTo = saga.TurnReplyTo,
     };
 
     /// <summary>The running turn ends cancelled (no replica holds a stream for it).</summary>

@@ -37,6 +37,9 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
     /// <summary>The turn running now, or the last one.</summary>
     public Guid? TurnId { get; set; }
 
+    /// <summary>Where the running turn's events are sent as well (its first request's <c>replyTo</c>); its continuations carry it.</summary>
+    public string? TurnReplyTo { get; set; }
+
     /// <summary>The request running now: the turn's first, or the saga's latest continuation.</summary>
     public Guid? RequestId { get; set; }
 
@@ -153,6 +156,7 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
         Template = template;
         Stateless = ConversationRequests.IsStateless(template);
         BeginTurn(request.TurnId ?? request.RequestId, template);
+        TurnReplyTo = request.ReplyTo;
         RequestId = request.RequestId;
         if (Stateless && request.Request.ValueKind == JsonValueKind.Object && request.Request.TryGetProperty("input", out var input))
             TurnHistory = ConversationRequests.InputSteps(input);
@@ -168,10 +172,11 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
     }
 
     /// <summary>Starts a saga-managed turn: the template with its overrides, chained to the last interaction or carrying the history. Returns the create body to send.</summary>
-    public JsonElement BeginManagedTurn(Guid turnId, JsonElement input, JsonElement overrides)
+    public JsonElement BeginManagedTurn(Guid turnId, JsonElement input, JsonElement overrides, string? replyTo)
     {
         var template = ConversationRequests.Merge(Template ?? "{}", overrides);
         BeginTurn(turnId, template);
+        TurnReplyTo = replyTo;
         RequestId = turnId;
         Remember(turnId);
         if (!Stateless) return ConversationRequests.Chained(template, ConversationRequests.Raw(input), LastInteractionId);
@@ -185,6 +190,7 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
         RequestId = turn.RequestId,
         Input = ConversationRequests.Raw(turn.Input),
         Overrides = turn.Request.ValueKind == JsonValueKind.Object ? ConversationRequests.Raw(turn.Request) : null,
+        ReplyTo = turn.ReplyTo,
     });
 
     /// <summary>Removes and returns the oldest waiting turn.</summary>
@@ -412,4 +418,7 @@ internal sealed class QueuedTurn
 
     /// <summary>Overrides of the create body (raw JSON object), if any.</summary>
     public string? Overrides { get; set; }
+
+    /// <summary>Where the turn's events are sent as well, if anywhere.</summary>
+    public string? ReplyTo { get; set; }
 }

@@ -104,7 +104,7 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
                     // The cancel came while the stream was ending: no replica holds it any more, so the saga ends the turn.
                     cancelled => cancelled
                         .RejectEarlyResults(_ => "the turn was cancelled before this result could be used")
-                        .Publish(c => ConversationMessages.TurnCancelled(c.Saga, c.Message.InteractionId))
+                        .PublishToTurnRequester(c => ConversationMessages.TurnCancelled(c.Saga, c.Message.InteractionId))
                         .EndTurn(rules)
                         .StartNextTurnOrIdle(Idle, Streaming),
                     asked => asked.IfElse(c => rules.RoundRefusal(c.Saga, c.Message) is not null,
@@ -159,7 +159,7 @@ internal sealed class ConversationStateMachine : MassTransitStateMachine<Convers
             When(CancelRequested, c => c.Saga.IsTargetedBy(c.Message))
                 .Touch(rules)
                 .CancelQueuedTurnsIfWholeConversation()
-                .Publish(c => ConversationMessages.TurnCancelled(c.Saga, c.Saga.Awaiting!.InteractionId))
+                .PublishToTurnRequester(c => ConversationMessages.TurnCancelled(c.Saga, c.Saga.Awaiting!.InteractionId))
                 .EndTurn(rules)
                 .StartNextTurnOrIdle(Idle, Streaming),
             When(Due, c => rules.ResultsOverdue(c.Saga))

@@ -1,4 +1,5 @@
 using MassTransit;
+using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 
@@ -21,8 +22,7 @@ internal sealed class RequestAnswers(WorkerTelemetry telemetry, ILogger<RequestA
         ArgumentNullException.ThrowIfNull(request);
         telemetry.Outcome("failed");
         logger.LogError("Request {RequestId} failed unanswered; answering it: {Message}", request.RequestId, message);
-        var endpoint = await context.PublishEndpointProvider.GetPublishSendEndpoint<InteractionFailed>();
-        await endpoint.Send(new InteractionFailed
+        var failed = new InteractionFailed
         {
             RequestId = request.RequestId,
             ConversationId = request.ConversationId ?? request.RequestId,
@@ -31,7 +31,11 @@ internal sealed class RequestAnswers(WorkerTelemetry telemetry, ILogger<RequestA
             Message = message,
             Retryable = true,
             Attempts = 0,
-        }, context.CancellationToken);
+        };
+        var endpoint = await context.PublishEndpointProvider.GetPublishSendEndpoint<InteractionFailed>();
+        await endpoint.Send(failed, context.CancellationToken);
+        if (ReplyAddress.TryParse(request.ReplyTo, out var reply, out _))
+            await (await context.SendEndpointProvider.GetSendEndpoint(reply.ToUri())).Send(failed, context.CancellationToken);
     }
 
     /// <summary>Publishes the rejection when <paramref name="unread"/> names a request; logs either way.</summary>

@@ -3,8 +3,11 @@ namespace Messaging.Worker.Publishing;
 /// <summary>Puts streams' events on the bus: each stream publishes through a lane of its own.</summary>
 internal interface IStreamEventPublisher
 {
-    /// <summary>A lane for one stream's events; use it from one flow at a time (the relay awaits each call).</summary>
-    IStreamEventLane OpenLane();
+    /// <summary>
+    /// A lane for one stream's events; use it from one flow at a time (the relay awaits each call). With
+    /// <paramref name="reply"/>, every event is sent there too, in the same order (<see cref="RequesterEvents"/>).
+    /// </summary>
+    IStreamEventLane OpenLane(Messaging.Client.ReplyAddress? reply = null);
 }
 
 /// <summary>

@@ -14,6 +14,7 @@ internal static class PublishingRegistration
         // A singleton (one connection per replica); never a scoped factory, whose scope would dispose it.
         if (rabbitMq && direct) services.AddSingleton<IStreamEventPublisher, RabbitMqStreamEventPublisher>();
         else services.AddScoped<IStreamEventPublisher, MassTransitStreamEventPublisher>();
+        services.AddScoped<RequesterReplies>();
         return services;
     }
 }

@@ -53,9 +53,13 @@ internal sealed class RabbitMqStreamEventPublisher : IStreamEventPublisher, IAsy
     private int _nextLane;
     private bool _disposed;
 
-    public RabbitMqStreamEventPublisher(IOptions<BusOptions> options, IBus bus, ILogger<RabbitMqStreamEventPublisher> logger)
+    private readonly bool _replyOnly;
+
+    public RabbitMqStreamEventPublisher(IOptions<BusOptions> options, IOptions<WorkerOptions> worker, IBus bus, ILogger<RabbitMqStreamEventPublisher> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(worker);
+        _replyOnly = worker.Value.EventsToReplyAddressOnly;
         _factory = new ConnectionFactory
         {
             Uri = options.Value.RabbitMqUrl ?? throw new InvalidOperationException("Bus:RabbitMqUrl is required for direct publishing"),
@@ -92,7 +96,8 @@ internal sealed class RabbitMqStreamEventPublisher : IStreamEventPublisher, IAsy
         ex is AlreadyClosedException or BrokerUnreachableException or OperationInterruptedException or ConnectFailureException
         || (ex is ObjectDisposedException disposed && disposed.ObjectName != typeof(RabbitMqStreamEventPublisher).FullName);
 
-    public IStreamEventLane OpenLane() => new RabbitMqStreamLane(this, (int)((uint)Interlocked.Increment(ref _nextLane) % ChannelCount));
+    public IStreamEventLane OpenLane(ReplyAddress? reply = null) =>
+        new RabbitMqStreamLane(this, (int)((uint)Interlocked.Increment(ref _nextLane) % ChannelCount), reply, _replyOnly);
 
     /// <summary>The message type's exchange, declared once as MassTransit declares it (durable fanout), so a publish never finds it missing.</summary>
     internal Task<string> ExchangeAsync<T>() where T : class => _exchanges.GetOrAdd(typeof(T), _ => DeclareAsync<T>());
@@ -115,6 +120,29 @@ internal sealed class RabbitMqStreamEventPublisher : IStreamEventPublisher, IAsy
             throw;
         }
     }
+
+    /// <summary>
+    /// Whether a reply exchange exists, asked on a channel of its own: publishing to a missing exchange would close the
+    /// channel every lane of its slot shares. Known exchanges are remembered; a missing one is asked again next time.
+    /// </summary>
+    internal async Task<bool> ReplyExchangeExistsAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_replyExchanges.ContainsKey(name)) return true;
+        await ChannelAsync(0, cancellationToken).ConfigureAwait(false); // the connection
+        try
+        {
+            await using var probe = await _connection!.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await probe.ExchangeDeclarePassiveAsync(name, cancellationToken).ConfigureAwait(false);
+            _replyExchanges.TryAdd(name, true);
+            return true;
+        }
+        catch (OperationInterruptedException)
+        {
+            return false;
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, bool> _replyExchanges = new();
 
     /// <summary>The open channel of <paramref name="slot"/>, opened (again) when it is missing or closed for good.</summary>
     internal async ValueTask<IChannel> ChannelAsync(int slot, CancellationToken cancellationToken)

@@ -16,19 +16,26 @@ namespace Messaging.Worker.Publishing;
 /// yet confirmed is sent again, in order, on the recovered channel: a consumer may see a message twice (its sequence
 /// tells), never a gap or a swap.
 /// </summary>
-internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int slot) : IStreamEventLane
+internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int slot, Messaging.Client.ReplyAddress? reply = null, bool replyOnly = false)
+    : IStreamEventLane
 {
     /// <summary>Unconfirmed messages a lane may have before a publish waits for the oldest confirm.</summary>
     internal const int MaxUnconfirmed = 64;
 
     private readonly Queue<Unconfirmed> _unconfirmed = new();
     private IChannel? _channel;
+    private bool? _replyExchangeExists;
 
     public async ValueTask PublishAsync<T>(T message, Guid messageId, bool persistent, CancellationToken cancellationToken) where T : class
     {
         ArgumentNullException.ThrowIfNull(message);
         while (_unconfirmed.Count >= MaxUnconfirmed) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
-        var exchange = await owner.ExchangeAsync<T>().ConfigureAwait(false);
+        // A reply exchange that does not exist gets nothing (a queue that does not exist drops what it is sent by itself).
+        if (reply is { IsExchange: true } && _replyExchangeExists is null)
+            _replyExchangeExists = await owner.ReplyExchangeExistsAsync(reply.Name, cancellationToken).ConfigureAwait(false);
+        var replyTo = _replyExchangeExists == false ? null : reply;
+        var toExchange = RequesterEvents.ToExchange<T>(replyTo, replyOnly);
+        var exchange = toExchange ? await owner.ExchangeAsync<T>().ConfigureAwait(false) : "";
         if (_channel is not { IsOpen: true })
         {
             // The channel went away under earlier messages: they go again first, or this one could overtake them.
@@ -46,9 +53,22 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
         // The header MassTransit's receive reads its parent activity from: its consumers continue the worker's trace.
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } parent })
             properties.Headers = new Dictionary<string, object?> { [DiagnosticHeaders.ActivityId] = parent };
-        var pending = new Unconfirmed(exchange, properties, body, length);
-        _unconfirmed.Enqueue(pending);
-        Send(_channel!, pending);
+        // To the exchange, then to the reply address on the same channel: each gets the lane's order. They share the
+        // envelope's buffer, given back with the last of them.
+        if (toExchange)
+        {
+            var published = new Unconfirmed(exchange, "", properties, body, length, returnsBody: replyTo is null);
+            _unconfirmed.Enqueue(published);
+            Send(_channel!, published);
+        }
+        if (replyTo is not null)
+        {
+            var replied = replyTo.IsExchange
+                ? new Unconfirmed(replyTo.Name, "", properties, body, length, returnsBody: true)
+                : new Unconfirmed("", replyTo.Name, properties, body, length, returnsBody: true);
+            _unconfirmed.Enqueue(replied);
+            Send(_channel!, replied);
+        }
     }
 
     public async Task ConfirmAsync(CancellationToken cancellationToken)
@@ -64,7 +84,7 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
     {
         try
         {
-            message.Confirm = channel.BasicPublishAsync(message.Exchange, "", false, message.Properties, message.Body.AsMemory(0, message.Length),
+            message.Confirm = channel.BasicPublishAsync(message.Exchange, message.RoutingKey, false, message.Properties, message.Body.AsMemory(0, message.Length),
                 CancellationToken.None).AsTask();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -86,7 +106,7 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
             return; // the oldest is settled on the next call, against its new confirm
         }
         _unconfirmed.Dequeue();
-        ArrayPool<byte>.Shared.Return(oldest.Body);
+        if (oldest.ReturnsBody) ArrayPool<byte>.Shared.Return(oldest.Body);
     }
 
     // Everything still unconfirmed goes again, oldest first, once the channel is back.
@@ -103,9 +123,13 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
             await _unconfirmed.Peek().Confirm!.WaitAsync(token).ConfigureAwait(false);
         }, cancellationToken).AsTask();
 
-    private sealed class Unconfirmed(string exchange, BasicProperties properties, byte[] body, int length)
+    private sealed class Unconfirmed(string exchange, string routingKey, BasicProperties properties, byte[] body, int length, bool returnsBody)
     {
         public string Exchange { get; } = exchange;
+
+        public string RoutingKey { get; } = routingKey;
+
+        public bool ReturnsBody { get; } = returnsBody;
 
         public BasicProperties Properties { get; } = properties;
 

@@ -7,23 +7,24 @@ internal sealed class InMemoryQuotaWindowStore : IQuotaWindowStore
     private readonly Dictionary<string, Window> _windows = [];
     private readonly Dictionary<string, (DateTimeOffset Start, Dictionary<string, int> Tenants)> _waiting = [];
 
-    public Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, string tenant, DateTimeOffset nextWindowStart,
-        CancellationToken cancellationToken)
+    public Task<QuotaTake> TryTakeAsync(string quotaKey, int limit, string tenant, Func<QuotaWindow> currentWindow, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
+            var now = currentWindow();
+            var (windowStart, nextWindowStart) = (now.Start, now.End);
             var window = Current(quotaKey, windowStart);
-            if (window is null) return Task.FromResult(false);
+            if (window is null) return Task.FromResult(new QuotaTake(false, now));
             var own = window.Tenants.GetValueOrDefault(tenant);
             if (FairShare.Admits(limit, window.Tenants, tenant))
             {
                 window.Tenants[tenant] = own with { Admitted = own.Admitted + 1 };
-                return Task.FromResult(true);
+                return Task.FromResult(new QuotaTake(true, now));
             }
             if (!_waiting.TryGetValue(quotaKey, out var next) || next.Start != nextWindowStart)
                 _waiting[quotaKey] = next = (nextWindowStart, new Dictionary<string, int>());
             next.Tenants[tenant] = next.Tenants.GetValueOrDefault(tenant) + 1;
-            return Task.FromResult(false);
+            return Task.FromResult(new QuotaTake(false, now));
         }
     }
 

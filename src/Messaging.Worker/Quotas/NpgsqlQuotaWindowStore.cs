@@ -38,43 +38,39 @@ internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposab
 
     private int _takes;
 
-    public async Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, string tenant, DateTimeOffset nextWindowStart,
+    public async Task<QuotaTake> TryTakeAsync(string quotaKey, int limit, string tenant, Func<QuotaWindow> currentWindow,
         CancellationToken cancellationToken)
     {
         await _schema.EnsureAsync(cancellationToken);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // A full window stays full: refused without waiting for the lock, which a burst's refusals would otherwise queue on.
+        var early = currentWindow();
+        if (await AdmittedAsync(connection, null, quotaKey, early.Start, cancellationToken) >= limit)
+        {
+            await CountAsync(connection, null, quotaKey, early.End, tenant, admitted: false, cancellationToken);
+            return new QuotaTake(false, early);
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // One window's shares are decided one admission at a time, all replicas together.
+        // The quota's shares are decided one admission at a time, all replicas together; the window is read once the lock
+        // is held, so a create waiting for it is never counted in a window that has ended meanwhile.
         await using (var locking = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", connection, transaction))
         {
-            locking.Parameters.AddWithValue(LockId(quotaKey, windowStart));
+            locking.Parameters.AddWithValue(LockId(quotaKey));
             await locking.ExecuteNonQueryAsync(cancellationToken);
         }
+        var window = currentWindow();
         var tenants = new Dictionary<string, FairShare.Demand>(StringComparer.Ordinal);
         await using (var reading = new NpgsqlCommand(
                          "SELECT tenant, admitted, waiting FROM quota_tenant_windows WHERE quota_key = $1 AND window_start = $2", connection, transaction))
         {
             reading.Parameters.AddWithValue(quotaKey);
-            reading.Parameters.AddWithValue(windowStart.UtcDateTime);
+            reading.Parameters.AddWithValue(window.Start.UtcDateTime);
             await using var rows = await reading.ExecuteReaderAsync(cancellationToken);
             while (await rows.ReadAsync(cancellationToken)) tenants[rows.GetString(0)] = new FairShare.Demand(rows.GetInt32(1), rows.GetInt32(2));
         }
         var admitted = FairShare.Admits(limit, tenants, tenant);
-        await using (var counting = new NpgsqlCommand(admitted
-                         ? """
-                           INSERT INTO quota_tenant_windows AS w (quota_key, window_start, tenant, admitted, waiting) VALUES ($1, $2, $3, 1, 0)
-                           ON CONFLICT (quota_key, window_start, tenant) DO UPDATE SET admitted = w.admitted + 1
-                           """
-                         : """
-                           INSERT INTO quota_tenant_windows AS w (quota_key, window_start, tenant, admitted, waiting) VALUES ($1, $2, $3, 0, 1)
-                           ON CONFLICT (quota_key, window_start, tenant) DO UPDATE SET waiting = w.waiting + 1
-                           """, connection, transaction))
-        {
-            counting.Parameters.AddWithValue(quotaKey);
-            counting.Parameters.AddWithValue((admitted ? windowStart : nextWindowStart).UtcDateTime);
-            counting.Parameters.AddWithValue(tenant);
-            await counting.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await CountAsync(connection, transaction, quotaKey, admitted ? window.Start : window.End, tenant, admitted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (Interlocked.Increment(ref _takes) % 1000 == 0)
         {
@@ -83,14 +79,43 @@ internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposab
             await using var cleanTenants = _dataSource.CreateCommand("DELETE FROM quota_tenant_windows WHERE window_start < now() - interval '1 day'");
             await cleanTenants.ExecuteNonQueryAsync(cancellationToken);
         }
-        return admitted;
+        return new QuotaTake(admitted, window);
     }
 
-    // A stable 64-bit id (FNV-1a) of one quota window, for its advisory lock.
-    private static long LockId(string quotaKey, DateTimeOffset windowStart)
+    private static async Task<long> AdmittedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string quotaKey, DateTimeOffset windowStart,
+        CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT COALESCE(SUM(admitted), 0) FROM quota_tenant_windows WHERE quota_key = $1 AND window_start = $2", connection, transaction);
+        command.Parameters.AddWithValue(quotaKey);
+        command.Parameters.AddWithValue(windowStart.UtcDateTime);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // Admitted: one more place of the window taken. Refused: one more request that waits for the window.
+    private static async Task CountAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string quotaKey, DateTimeOffset windowStart,
+        string tenant, bool admitted, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(admitted
+            ? """
+              INSERT INTO quota_tenant_windows AS w (quota_key, window_start, tenant, admitted, waiting) VALUES ($1, $2, $3, 1, 0)
+              ON CONFLICT (quota_key, window_start, tenant) DO UPDATE SET admitted = w.admitted + 1
+              """
+            : """
+              INSERT INTO quota_tenant_windows AS w (quota_key, window_start, tenant, admitted, waiting) VALUES ($1, $2, $3, 0, 1)
+              ON CONFLICT (quota_key, window_start, tenant) DO UPDATE SET waiting = w.waiting + 1
+              """, connection, transaction);
+        command.Parameters.AddWithValue(quotaKey);
+        command.Parameters.AddWithValue(windowStart.UtcDateTime);
+        command.Parameters.AddWithValue(tenant);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // A stable 64-bit id (FNV-1a) of one quota, for its advisory lock.
+    private static long LockId(string quotaKey)
     {
         var hash = 14695981039346656037UL;
-        foreach (var c in $"quota_window:{quotaKey}:{windowStart.UtcTicks}")
+        foreach (var c in $"quota_window:{quotaKey}")
         {
             hash ^= c;
             hash *= 1099511628211UL;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using MassTransit;
+using Messaging.Worker.Publishing;
 using Messaging.Contracts;
 using Messaging.Interactions;
 using Messaging.Interactions.Quotas;
@@ -67,8 +68,10 @@ internal sealed class QuotaDeferrals(IQuotaCooldowns cooldowns, RequestWaits wai
     public TimeSpan MaxWait => quota.Value.MaxWait;
 
     /// <summary>Announces the wait (<see cref="InteractionDeferred"/>) and puts the request off on the broker until <paramref name="until"/>.</summary>
-    public async Task DeferAsync(ConsumeContext context, InteractionRequested message, string model, DateTimeOffset until, DateTimeOffset? waitingSince)
+    public async Task DeferAsync(ConsumeContext context, InteractionRequested message, string model, DateTimeOffset until, DateTimeOffset? waitingSince,
+        RequesterReplies replies)
     {
+        ArgumentNullException.ThrowIfNull(replies);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(message);
         // In whole milliseconds, as the header keeps it: every InteractionDeferred of a request names the same start.
@@ -76,7 +79,7 @@ internal sealed class QuotaDeferrals(IQuotaCooldowns cooldowns, RequestWaits wai
         telemetry.Outcome("deferred");
         telemetry.QuotaDeferred(model);
         logger.LogInformation("Request {RequestId} waits for the quota of {Model} until {Until:O} (waiting since {Since:O})", message.RequestId, model, until, since);
-        await context.Publish(new InteractionDeferred
+        await replies.PublishAsync(context, new InteractionDeferred
         {
             RequestId = message.RequestId,
             ConversationId = message.ConversationId ?? message.RequestId,
@@ -86,7 +89,7 @@ internal sealed class QuotaDeferrals(IQuotaCooldowns cooldowns, RequestWaits wai
             WaitingSince = since,
             Model = model,
             Message = $"The API's quota for {model} is exhausted; the request waits and is tried again at {until:O} (it may wait up to Quota:MaxWait, {quota.Value.MaxWait}, in all).",
-        }, context.CancellationToken);
+        }, message.ReplyTo);
         await waits.WaitAsync(message, until, context.CancellationToken, Carry(since));
     }
 }

@@ -25,6 +25,13 @@ public sealed class QuotaOptions
     /// </summary>
     public IList<QuotaLimit> Limits { get; } = [];
 
+    /// <summary>
+    /// The end of each window in which no create is admitted (default 250 ms): one admitted there could reach the API
+    /// after the window has ended there, and count in the next one, which the replicas fill as well. Creates that come
+    /// in it wait for the next window.
+    /// </summary>
+    public TimeSpan WindowGuard { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The output tokens reserved for a create that sets no <c>generation_config.max_output_tokens</c>, when its model has a token limit. Default 1024.</summary>
     public long DefaultOutputTokens { get; set; } = 1024;
 

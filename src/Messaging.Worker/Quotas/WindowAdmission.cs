@@ -23,13 +23,24 @@ internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWind
     public async ValueTask<TimeSpan?> TryAdmitAsync(string model, string? tenant, CancellationToken cancellationToken)
     {
         if (options.Value.LimitFor(model) is not { RequestsPerWindow: { } perWindow } limit) return null;
+        // Late in a window, a create waits for the next one: admitted now, it could reach the API after the window ended there.
         var now = clock.GetUtcNow();
-        var start = limit.WindowStart(now);
+        var guard = TimeSpan.FromTicks(Math.Min(options.Value.WindowGuard.Ticks, limit.Window.Ticks / 10));
+        var end = limit.WindowStart(now) + limit.Window;
+        if (end - now <= guard)
+        {
+            telemetry.QuotaAdmission(model, "window_end", tenant);
+            return end - now;
+        }
         try
         {
-            var admitted = await store.TryTakeAsync(limit.WindowKey(key, model), start, perWindow, tenant ?? "", start + limit.Window, cancellationToken);
-            telemetry.QuotaAdmission(model, admitted ? "admitted" : "full", tenant);
-            return admitted ? null : start + limit.Window - now;
+            var take = await store.TryTakeAsync(limit.WindowKey(key, model), perWindow, tenant ?? "", () =>
+            {
+                var start = limit.WindowStart(clock.GetUtcNow());
+                return new QuotaWindow(start, start + limit.Window);
+            }, cancellationToken);
+            telemetry.QuotaAdmission(model, take.Admitted ? "admitted" : "full", tenant);
+            return take.Admitted ? null : TimeSpan.FromTicks(Math.Max(0, (take.Window.End - clock.GetUtcNow()).Ticks));
         }
         catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
         {

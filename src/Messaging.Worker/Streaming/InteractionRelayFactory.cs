@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Messaging.Client;
 using Messaging.Worker.Checkpoints;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Publishing;
@@ -12,9 +13,15 @@ namespace Messaging.Worker.Streaming;
 /// <param name="TurnId">Its turn (likewise).</param>
 internal sealed record RequestIds(Guid RequestId, Guid ConversationId, Guid TurnId)
 {
+    /// <summary>Where its events are sent as well (its valid <c>replyTo</c>); null for none.</summary>
+    public ReplyAddress? ReplyTo { get; init; }
+
     /// <summary>The ids of a command, with the defaults the contracts promise.</summary>
     public static RequestIds Of(StreamInteraction command) =>
-        new(command.RequestId, command.ConversationId ?? command.RequestId, command.TurnId ?? command.RequestId);
+        new(command.RequestId, command.ConversationId ?? command.RequestId, command.TurnId ?? command.RequestId)
+        {
+            ReplyTo = ReplyAddress.TryParse(command.ReplyTo, out var reply, out _) ? reply : null,
+        };
 }
 
 /// <summary>
@@ -32,7 +39,7 @@ internal sealed class InteractionRelayFactory(
     public InteractionRelay Create(RequestIds ids, CancellationToken publishToken, int attempt = 1, string? supersedes = null, JsonObject? restore = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var relay = new InteractionRelay(publisher.OpenLane(), telemetry, ids, publishToken, options.Value.DeltaCoalescingWindow, options.Value.DeltaDeliveryMode)
+        var relay = new InteractionRelay(publisher.OpenLane(ids.ReplyTo), telemetry, ids, publishToken, options.Value.DeltaCoalescingWindow, options.Value.DeltaDeliveryMode)
         {
             Attempt = attempt,
             Supersedes = supersedes,

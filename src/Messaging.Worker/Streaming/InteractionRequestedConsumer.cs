@@ -6,6 +6,7 @@ using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Intake;
+using Messaging.Worker.Publishing;
 using Messaging.Worker.Quotas;
 using Messaging.Worker.Tenants;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,7 @@ namespace Messaging.Worker.Streaming;
 /// that does not fit the memory budget does.
 /// </summary>
 internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
-    QuotaDeferrals quota, TenantResolver tenants, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
+    QuotaDeferrals quota, TenantResolver tenants, RequesterReplies replies, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
     /// <summary>How long a request that does not fit the memory budget waits here for room before it waits on the broker.</summary>
@@ -55,7 +56,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
         var model = QuotaDeferrals.ModelOf(message.Request);
         if (tenant.Problem is null && quota.HeldUntil(model, waitingSince) is { } held)
         {
-            await quota.DeferAsync(context, message, model, held, waitingSince);
+            await quota.DeferAsync(context, message, model, held, waitingSince, replies);
             return;
         }
 
@@ -81,19 +82,19 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
         }
         catch (QuotaWaitException wait)
         {
-            await quota.DeferAsync(context, message, wait.Model, wait.Until, waitingSince);
+            await quota.DeferAsync(context, message, wait.Model, wait.Until, waitingSince, replies);
         }
         catch (RequestValidationException ex)
         {
             telemetry.Outcome("rejected");
             logger.LogWarning("Request {RequestId} rejected: {Problems}", message.RequestId, ex.Message);
-            await context.Publish(new InteractionRejected
+            await replies.PublishAsync(context, new InteractionRejected
             {
                 RequestId = message.RequestId,
                 ConversationId = message.ConversationId ?? message.RequestId,
                 TurnId = message.TurnId ?? message.RequestId,
                 Errors = ex.Problems,
-            }, context.CancellationToken);
+            }, message.ReplyTo);
             throw;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !context.CancellationToken.IsCancellationRequested)

@@ -32,11 +32,14 @@ internal sealed record StreamInteraction(Guid RequestId, Guid? ConversationId, G
     /// <summary>The tenant its tokens count for, as resolved (<see cref="Tenants.TenantResolver"/>); null for none.</summary>
     public string? Tenant { get; init; }
 
+    /// <summary>Where its events are sent as well (<see cref="InteractionRequested.ReplyTo"/>); null for none.</summary>
+    public string? ReplyTo { get; init; }
+
     /// <summary>The command for a bus message (its tenant already resolved).</summary>
     public static StreamInteraction From(InteractionRequested message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return new(message.RequestId, message.ConversationId, message.TurnId, message.Request) { Tenant = message.Tenant };
+        return new(message.RequestId, message.ConversationId, message.TurnId, message.Request) { Tenant = message.Tenant, ReplyTo = message.ReplyTo };
     }
 }
 

@@ -28,6 +28,8 @@ internal sealed class StreamInteractionValidator : AbstractValidator<StreamInter
             .WithMessage("must not be the empty UUID; leave it out to default to requestId");
         RuleFor(c => c.TurnId).Must(id => id != Guid.Empty).OverridePropertyName("turnId")
             .WithMessage("must not be the empty UUID; leave it out to default to requestId");
+        RuleFor(c => c.ReplyTo).Must(reply => reply is null || ReplyAddress.TryParse(reply, out _, out _)).OverridePropertyName("replyTo")
+            .WithMessage((command, reply) => ReplyAddress.TryParse(reply, out var _, out var problem) ? "" : problem);
         RuleFor(c => c.Request).Custom((request, context) =>
         {
             foreach (var problem in CheckRequest(request, maxBytes)) context.AddFailure(problem.Field, problem.Message);

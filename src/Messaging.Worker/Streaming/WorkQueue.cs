@@ -20,7 +20,7 @@ internal sealed class WorkQueue(IBus bus, IEndpointNameFormatter names)
         return SendAsync(new InteractionRequested
         {
             RequestId = command.RequestId, ConversationId = command.ConversationId, TurnId = command.TurnId, Request = command.Request,
-            Tenant = command.Tenant,
+            Tenant = command.Tenant, ReplyTo = command.ReplyTo,
         }, notBefore: null, cancellationToken);
     }
 

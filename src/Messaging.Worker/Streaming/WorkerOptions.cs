@@ -64,6 +64,14 @@ internal sealed class WorkerOptions
     public bool DirectPublishing { get; set; } = true;
 
     /// <summary>
+    /// For a request with a reply address (<c>replyTo</c>): send the events only its requester reads — steps, deltas,
+    /// status changes, deferrals — to that address alone, not to their fanout exchanges (default false). The events the
+    /// saga and function executors consume (started, requires action, function calls, the final event) still go to their
+    /// exchanges too. Cuts the broker's fan-out of deltas to observers that do not want them.
+    /// </summary>
+    public bool EventsToReplyAddressOnly { get; set; }
+
+    /// <summary>
     /// How long a stopping replica (SIGTERM: a rolling deploy, a scale-down) lets its running streams finish (default
     /// 90 s). It takes no new requests meanwhile; what still runs after it is handed over through its checkpoint: the
     /// lease is released and the message returned, so another replica resumes the same interaction at once. The host

@@ -157,7 +157,8 @@ public sealed class DirectPublishingTests(CoalescingFixture fixture) : IClassFix
     }
 
     private RabbitMqStreamEventPublisher Publisher() =>
-        new(Options.Create(new BusOptions { RabbitMqUrl = fixture.BrokerUrl }), fixture.Off.Bus, NullLogger<RabbitMqStreamEventPublisher>.Instance);
+        new(Options.Create(new BusOptions { RabbitMqUrl = fixture.BrokerUrl }), Options.Create(new Messaging.Worker.Streaming.WorkerOptions()), fixture.Off.Bus,
+            NullLogger<RabbitMqStreamEventPublisher>.Instance);
 
     /// <summary>A private queue bound to a lane's exchanges of the given message types, read with basic.get.</summary>
     private sealed class Tap : IAsyncDisposable

@@ -104,9 +104,8 @@ public sealed class TokenAdmissionTests
 
         public int Refused => Volatile.Read(ref _refused);
 
-        public Task<bool> TryTakeAsync(string quotaKey, DateTimeOffset windowStart, int limit, string tenant, DateTimeOffset nextWindowStart,
-            CancellationToken cancellationToken) =>
-            inner.TryTakeAsync(quotaKey, windowStart, limit, tenant, nextWindowStart, cancellationToken);
+        public Task<QuotaTake> TryTakeAsync(string quotaKey, int limit, string tenant, Func<QuotaWindow> currentWindow, CancellationToken cancellationToken) =>
+            inner.TryTakeAsync(quotaKey, limit, tenant, currentWindow, cancellationToken);
 
         public async Task<bool> TryReserveTokensAsync(string quotaKey, DateTimeOffset windowStart, long tokens, long limit, CancellationToken cancellationToken)
         {

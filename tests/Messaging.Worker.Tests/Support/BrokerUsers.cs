@@ -13,12 +13,15 @@ internal sealed class BrokerUsers(Uri broker) : IAsyncDisposable
 
     private string Node => string.Create(CultureInfo.InvariantCulture, $"messaging-test-{broker.Port}@localhost");
 
-    /// <summary>Adds <paramref name="user"/> (password the same) with every permission on the default virtual host; returns its AMQP URL.</summary>
-    public async Task<Uri> AddAsync(string user)
+    /// <summary>
+    /// Adds <paramref name="user"/> (password the same) with the given permissions on the default virtual host (each a
+    /// regular expression of the names it covers; every permission by default); returns its AMQP URL.
+    /// </summary>
+    public async Task<Uri> AddAsync(string user, string configure = ".*", string write = ".*", string read = ".*")
     {
         await CtlAsync("add_user", user, user);
         _users.Add(user);
-        await CtlAsync("set_permissions", "-p", "/", user, ".*", ".*", ".*");
+        await CtlAsync("set_permissions", "-p", "/", user, configure, write, read);
         return new UriBuilder(broker) { UserName = user, Password = user }.Uri;
     }
 
