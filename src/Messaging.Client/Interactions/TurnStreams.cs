@@ -7,10 +7,13 @@ namespace Messaging.Client.Interactions;
 internal sealed class TurnStreams
 {
     private readonly ConcurrentDictionary<Guid, TurnStream> _turns = new();
-    private long _dropped;
+    private readonly ConcurrentDictionary<string, long> _dropped = new();
 
-    /// <summary>Events that reached this instance for no turn it waits for.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    /// <summary>Events that reached this instance for no turn it waits for (a turn's events after its end, another instance's).</summary>
+    public long Dropped => _dropped.Values.Sum();
+
+    /// <summary><see cref="Dropped"/> by event type.</summary>
+    public IReadOnlyDictionary<string, long> DroppedByType => _dropped;
 
     public TurnStream Open(Guid turnId) => _turns.GetOrAdd(turnId, id => new TurnStream(id));
 
@@ -21,7 +24,7 @@ internal sealed class TurnStreams
     {
         var (requestId, turnId) = Ids(message);
         if (turnId is { } turn && _turns.TryGetValue(turn, out var stream)) stream.Add(requestId, message);
-        else Interlocked.Increment(ref _dropped);
+        else _dropped.AddOrUpdate(message.GetType().Name, 1, (_, n) => n + 1);
     }
 
     private static (Guid RequestId, Guid? TurnId) Ids(object message) => message switch

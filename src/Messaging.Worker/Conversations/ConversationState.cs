@@ -162,10 +162,11 @@ internal sealed class ConversationState : SagaStateMachineInstance, ISagaVersion
             TurnHistory = ConversationRequests.InputSteps(input);
     }
 
-    /// <summary>A saga-managed conversation's settings, from its first <see cref="ConversationTurnRequested"/>.</summary>
+    /// <summary>A saga-managed conversation's settings, from its first <see cref="ConversationTurnRequested"/> (until a first request, if one comes, sets them).</summary>
     public void AdoptFirstTurn(ConversationTurnRequested turn, string? tenant)
     {
-        Template = "{}";
+        // Its overrides are the conversation's settings: later turns reuse its model, tools and config.
+        Template = ConversationRequests.Template(turn.Request);
         Tenant = tenant;
         Stateless = turn.Request.ValueKind == JsonValueKind.Object
                     && turn.Request.TryGetProperty("store", out var store) && store.ValueKind == JsonValueKind.False;

@@ -324,6 +324,29 @@ public sealed class ConversationStateMachineTests : IAsyncLifetime
         Assert.Equal("Idle", (await _saga.StoredAsync(conversation))!.CurrentState);
     }
 
+    [Fact]
+    public async Task A_conversation_started_by_a_turn_keeps_that_turns_model_and_settings_for_the_next_turns()
+    {
+        var conversation = Guid.NewGuid();
+        var first = Guid.NewGuid();
+        await _saga.PublishAndWait(new ConversationTurnRequested
+        {
+            RequestId = first, ConversationId = conversation, Input = JsonSerializer.SerializeToElement("I have 3 cats."),
+            Request = SagaHarness.Parse("""{"model":"gemini-3.5-flash","generation_config":{"temperature":0.2}}"""),
+        });
+        var events = new WorkerEvents(conversation, first, first, "v1_first");
+        await _saga.PublishAndWait(events.Started());
+        await _saga.PublishAndWait(events.Completed());
+
+        var second = Guid.NewGuid();
+        await _saga.PublishAndWait(new ConversationTurnRequested { RequestId = second, ConversationId = conversation, Input = JsonSerializer.SerializeToElement("How many paws?") });
+
+        var request = await _saga.PublishedAsync<InteractionRequested>(r => r.RequestId == second, "the second turn's request");
+        Assert.Equal("gemini-3.5-flash", request.Request.GetProperty("model").GetString());
+        Assert.Equal(0.2, request.Request.GetProperty("generation_config").GetProperty("temperature").GetDouble());
+        Assert.Equal("v1_first", request.Request.GetProperty("previous_interaction_id").GetString());
+    }
+
     private async Task<WorkerEvents> StartAsync()
     {
         var conversation = Guid.NewGuid();
