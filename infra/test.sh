@@ -116,6 +116,29 @@ run_node_suite() { # $1 = folder with package.json; its tests run with node --te
   if [ "$rc" != 0 ] && [ "$n_fail" = 0 ]; then say "Node tests in $dir failed without a failed test"; broken=1; fi
 }
 
+# --- Python suites (unittest, with Debian's python3-pika: /usr/bin/python3, which sees Debian's packages) ------------
+run_python_suite() { # $1 = folder whose test_*.py run with python3 -m unittest
+  local dir="$1" out="$log_dir/python-$(basename "$1").log"
+  if ! /usr/bin/python3 -c "import pika" >/dev/null 2>&1; then
+    say "installing Debian's python3-pika"
+    (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq python3-pika) >"$log_dir/apt-pika.log" 2>&1 \
+      || { say "python3-pika could not be installed (see $log_dir/apt-pika.log)"; broken=1; return; }
+  fi
+  say "running Python tests in $dir"
+  (cd "$dir" && /usr/bin/python3 -m unittest -v) 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  read -r n_run n_fail n_skip < <(awk '
+    /^Ran [0-9]+ test/ {r=$2}
+    /^FAILED|^OK/ {
+      if (match($0, /failures=[0-9]+/)) f+=substr($0, RSTART+9, RLENGTH-9)
+      if (match($0, /errors=[0-9]+/)) f+=substr($0, RSTART+7, RLENGTH-7)
+      if (match($0, /skipped=[0-9]+/)) s+=substr($0, RSTART+8, RLENGTH-8)
+    }
+    END {print r+0, f+0, s+0}' "$out")
+  passed=$((passed + n_run - n_fail - n_skip)); failed=$((failed + n_fail)); skipped=$((skipped + n_skip))
+  if [ "$rc" != 0 ] && [ "$n_fail" = 0 ]; then say "Python tests in $dir failed without a failed test"; broken=1; fi
+}
+
 wait_for() { # $1 = URL that answers 200 when the service is ready
   for _ in $(seq 1 150); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
   say "$1 did not answer"; broken=1; return 1
@@ -130,7 +153,7 @@ pids_to_stop+=($!)
 wait_for "$EMULATOR_URL/health"
 run_node_suite tests/conformance
 
-# A publisher that is not .NET (amqplib) against a real worker process on the real broker.
+# Publishers that are not .NET (Node's amqplib, Python's pika) against a real worker process on the real broker.
 worker_url="http://127.0.0.1:${WORKER_PORT:-18452}"
 say "starting a worker on $worker_url"
 if [ "$started_rabbitmq" = 1 ]; then
@@ -145,7 +168,10 @@ Bus__RabbitMqUrl="$RABBITMQ_URL" Interactions__BaseUrl="$EMULATOR_URL" \
   GEMINI_API_KEY=emulator ASPNETCORE_URLS="$worker_url" \
   dotnet src/Messaging.Worker/bin/Release/net10.0/Messaging.Worker.dll >"$log_dir/worker.log" 2>&1 &
 pids_to_stop+=($!)
-wait_for "$worker_url/health/ready" && run_node_suite contracts/examples/node
+if wait_for "$worker_url/health/ready"; then
+  run_node_suite contracts/examples/node
+  run_python_suite contracts/examples/python
+fi
 
 # --- Benchmark smoke test: the whole benchmark chain in --quick mode; counts as one test, asserts no speed.
 say "benchmark smoke test (bench/Messaging.Benchmarks --quick)"

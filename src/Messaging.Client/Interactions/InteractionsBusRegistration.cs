@@ -12,7 +12,7 @@ public static class InteractionsBusRegistration
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// <see cref="IInteractionsBus"/>, and this instance's durable reply queue (<see cref="InteractionsBusOptions.ReplyQueue"/>),
+    /// <see cref="IInteractionsBus"/> (and an <see cref="Microsoft.Extensions.AI.IChatClient"/> over it, <see cref="Chat.BusChatClient"/>), and this instance's durable reply queue (<see cref="InteractionsBusOptions.ReplyQueue"/>),
     /// bound to no exchange: it receives what is sent to it, its own answers only, and survives a broker restart.
     /// </summary>
     public static IBusRegistrationConfigurator AddInteractionsBus(this IBusRegistrationConfigurator bus, Action<InteractionsBusOptions>? configure = null)
@@ -24,6 +24,7 @@ public static class InteractionsBusRegistration
         bus.TryAddSingleton(Options.Create(options));
         bus.TryAddSingleton<TurnStreams>();
         bus.TryAddSingleton<IInteractionsBus, InteractionsBus>();
+        bus.TryAddSingleton<Microsoft.Extensions.AI.IChatClient>(sp => new Chat.BusChatClient(sp.GetRequiredService<IInteractionsBus>(), sp.GetRequiredService<IBus>()));
         bus.AddConsumer<ReplyQueueConsumer>().Endpoint(e =>
         {
             e.Name = options.ReplyQueue;
