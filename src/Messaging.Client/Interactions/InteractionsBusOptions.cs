@@ -23,9 +23,13 @@ public sealed class InteractionsBusOptions
     [Range(1, 65535)]
     public int PrefetchCount { get; set; } = 1000;
 
-    /// <summary>Replies handled at once (default 16); each request's events are put in order whatever the concurrency.</summary>
+    /// <summary>
+    /// Replies handled at once (default 1: in the order the broker delivers them, which is the order the worker published
+    /// them; handling one is a dictionary lookup). More is faster under a very large load; deltas and steps are still put in
+    /// order, but a status change may then come after its request's final event, and be dropped.
+    /// </summary>
     [Range(1, 1024)]
-    public int ConcurrentReplies { get; set; } = 16;
+    public int ConcurrentReplies { get; set; } = 1;
 
     /// <summary>The reply queue: <c>reply-{client}-{instance}</c>, lower case.</summary>
     public string ReplyQueue => $"reply-{ClientName ?? System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "client"}-{InstanceName ?? Environment.MachineName}"

@@ -33,6 +33,7 @@ public sealed class WorkerTelemetry : IDisposable
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(Name);
+        GenAi = new GenAiConventions(_meter);
         _deltas = _meter.CreateCounter<long>("messaging.worker.step_deltas", "{delta}", "Step deltas published.");
         _tokens = _meter.CreateCounter<long>("messaging.worker.tokens", "{token}", "Tokens the API reported, by kind (input, output, thought, total).");
         _outcomes = _meter.CreateCounter<long>("messaging.worker.interactions", "{interaction}", "Requests handled, by outcome.");
@@ -88,6 +89,9 @@ public sealed class WorkerTelemetry : IDisposable
     /// <summary>Counts a request refused for a spent budget.</summary>
     public void BudgetRefused(string scope, string? tenant) =>
         _budgetRefusals.Add(1, new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("tenant", tenant ?? ""));
+
+    /// <summary>The GenAI conventions' span attributes and metrics of each run.</summary>
+    public GenAiConventions GenAi { get; }
 
     /// <summary>Traces one request from the bus message to its final event.</summary>
     public static ActivitySource ActivitySource { get; } = new(Name);

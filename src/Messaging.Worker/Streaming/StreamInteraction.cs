@@ -138,7 +138,7 @@ internal sealed class StreamInteractionHandler(
         using var activity = WorkerTelemetry.ActivitySource.StartActivity("StreamInteraction");
         using var tenant = QuotaTenant.Enter(command.Tenant); // its creates take their tenant's share of a quota
         activity?.SetTag("messaging.request_id", command.RequestId);
-        activity?.SetTag("gen_ai.request.model", body.Model ?? body.Agent);
+        GenAiConventions.Started(activity, body.Model ?? body.Agent, body.Agent is not null, ids.ConversationId);
         // In flight before the claim: a cancel that comes while the request waits for a dead replica's lease is kept.
         using var entry = inFlight.Start(ids.RequestId, ids.ConversationId, ids.TurnId, body.Background == true, cancellationToken);
         var claim = await checkpoints.ClaimAsync(ids.RequestId, RequestBodyHash.Of(command.Request), cancellationToken);
@@ -191,11 +191,14 @@ internal sealed class StreamInteractionHandler(
             // A place among the model's concurrent streams (Quota:Limits); only a request that created nothing yet may wait on the broker.
             await using var place = await streamAdmission.HoldAsync(body.Model ?? body.Agent ?? "", ids.RequestId, mayDefer: relay.InteractionId.Length == 0, cancellationToken);
             telemetry.StreamsInFlight(1);
+            var started = clock.GetTimestamp();
             try
             {
                 var (outcome, finals) = entry.CancelRequested && relay.InteractionId.Length == 0
                     ? (StreamOutcome.Cancelled, relay.Cancelled()) // this attempt created nothing yet: nothing to call
                     : await RunAsync(body, relay, entry, resume: claim.Previous is not null && relay.InteractionId.Length > 0, command, cancellationToken);
+                telemetry.GenAi.Ended(activity, body.Model ?? body.Agent, body.Agent is not null, finals.Events.Select(e => e.Message).ToList(),
+                    clock.GetElapsedTime(started));
                 await ends.EndAsync(relay, finals, cancellationToken);
                 ended = true;
                 activity?.SetTag("messaging.outcome", outcome.ToString());
