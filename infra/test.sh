@@ -27,6 +27,9 @@ if [ -f tests/conformance/package-lock.json ]; then
   say "npm ci in tests/conformance"
   (cd tests/conformance && npm ci --no-audit --no-fund --loglevel=error) || { say "npm ci failed"; broken=1; }
 fi
+# The official AsyncAPI parser, for contracts/asyncapi.yaml.
+say "npm ci in contracts/asyncapi"
+(cd contracts/asyncapi && npm ci --no-audit --no-fund --loglevel=error) || { say "npm ci failed in contracts/asyncapi"; broken=1; }
 
 # --- .NET ------------------------------------------------------------------------------------
 say "building"
@@ -152,6 +155,7 @@ dotnet src/Messaging.Emulator/bin/Release/net10.0/Messaging.Emulator.dll --urls 
 pids_to_stop+=($!)
 wait_for "$EMULATOR_URL/health"
 run_node_suite tests/conformance
+run_node_suite contracts/asyncapi
 
 # Publishers that are not .NET (Node's amqplib, Python's pika) against a real worker process on the real broker.
 worker_url="http://127.0.0.1:${WORKER_PORT:-18452}"

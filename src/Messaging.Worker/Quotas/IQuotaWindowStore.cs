@@ -11,6 +11,9 @@ internal interface IQuotaWindowStore
     /// </summary>
     Task<QuotaTake> TryTakeAsync(string quotaKey, int limit, string tenant, Func<QuotaWindow> currentWindow, CancellationToken cancellationToken);
 
+    /// <summary>Counts one request of <paramref name="tenant"/> that waits for the window starting <paramref name="windowStart"/> (its share's demand).</summary>
+    Task WaitAsync(string quotaKey, DateTimeOffset windowStart, string tenant, CancellationToken cancellationToken);
+
     /// <summary>
     /// Reserves <paramref name="tokens"/> of the window's <paramref name="limit"/>; false when they do not fit. The first
     /// reservation of a window always fits.

@@ -21,11 +21,22 @@ internal sealed class InMemoryQuotaWindowStore : IQuotaWindowStore
                 window.Tenants[tenant] = own with { Admitted = own.Admitted + 1 };
                 return Task.FromResult(new QuotaTake(true, now));
             }
-            if (!_waiting.TryGetValue(quotaKey, out var next) || next.Start != nextWindowStart)
-                _waiting[quotaKey] = next = (nextWindowStart, new Dictionary<string, int>());
-            next.Tenants[tenant] = next.Tenants.GetValueOrDefault(tenant) + 1;
+            CountWaiting(quotaKey, nextWindowStart, tenant);
             return Task.FromResult(new QuotaTake(false, now));
         }
+    }
+
+    public Task WaitAsync(string quotaKey, DateTimeOffset windowStart, string tenant, CancellationToken cancellationToken)
+    {
+        lock (_gate) CountWaiting(quotaKey, windowStart, tenant);
+        return Task.CompletedTask;
+    }
+
+    private void CountWaiting(string quotaKey, DateTimeOffset windowStart, string tenant)
+    {
+        if (!_waiting.TryGetValue(quotaKey, out var next) || next.Start != windowStart)
+            _waiting[quotaKey] = next = (windowStart, new Dictionary<string, int>());
+        next.Tenants[tenant] = next.Tenants.GetValueOrDefault(tenant) + 1;
     }
 
     public Task<bool> TryReserveTokensAsync(string quotaKey, DateTimeOffset windowStart, long tokens, long limit, CancellationToken cancellationToken)

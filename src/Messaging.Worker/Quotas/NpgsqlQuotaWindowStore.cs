@@ -82,6 +82,13 @@ internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposab
         return new QuotaTake(admitted, window);
     }
 
+    public async Task WaitAsync(string quotaKey, DateTimeOffset windowStart, string tenant, CancellationToken cancellationToken)
+    {
+        await _schema.EnsureAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await CountAsync(connection, null, quotaKey, windowStart, tenant, admitted: false, cancellationToken);
+    }
+
     private static async Task<long> AdmittedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string quotaKey, DateTimeOffset windowStart,
         CancellationToken cancellationToken)
     {

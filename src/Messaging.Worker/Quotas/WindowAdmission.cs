@@ -27,13 +27,15 @@ internal sealed class WindowAdmission(IOptions<QuotaOptions> options, IQuotaWind
         var now = clock.GetUtcNow();
         var guard = TimeSpan.FromTicks(Math.Min(options.Value.WindowGuard.Ticks, limit.Window.Ticks / 10));
         var end = limit.WindowStart(now) + limit.Window;
-        if (end - now <= guard)
-        {
-            telemetry.QuotaAdmission(model, "window_end", tenant);
-            return end - now;
-        }
         try
         {
+            if (end - now <= guard)
+            {
+                // It waits for the next window like any refused create: its tenant's demand there counts it.
+                await store.WaitAsync(limit.WindowKey(key, model), end, tenant ?? "", cancellationToken);
+                telemetry.QuotaAdmission(model, "window_end", tenant);
+                return end - now;
+            }
             var take = await store.TryTakeAsync(limit.WindowKey(key, model), perWindow, tenant ?? "", () =>
             {
                 var start = limit.WindowStart(clock.GetUtcNow());

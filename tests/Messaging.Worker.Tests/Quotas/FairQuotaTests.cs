@@ -17,7 +17,7 @@ namespace Messaging.Worker.Tests.Quotas;
 [Collection(FaultTests.Name)]
 public sealed class FairQuotaTests
 {
-    private const int Backlog = 24;
+    private const int Backlog = 36;
     private const int Few = 6;
     private const int PerWindow = 6;
     private const double WindowSeconds = 3;
@@ -34,6 +34,7 @@ public sealed class FairQuotaTests
                 ["Quota:Limits:0:WindowSeconds"] = WindowSeconds.ToString(CultureInfo.InvariantCulture),
                 // Shorter than a window, as the client's 30 s are than Gemini's minute: the requests wait on the broker, in order.
                 ["Interactions:MaxRetryAfter"] = "00:00:00.500",
+                ["Worker:MaxConcurrentStreams"] = "32",
             });
 
         var backlog = new List<Guid>();
@@ -55,7 +56,8 @@ public sealed class FairQuotaTests
                           $"(first come, first served would give up to {Backlog}); order {new string([.. creates])}");
         Assert.Equal(Backlog + Few, completed);
         Assert.All(windows, w => Assert.True(w.Admitted <= PerWindow, $"{w.Admitted} admitted in the window of {w.Start:O}"));
-        // Fair: the few get half of each window they wait in, so they are through by the backlog's third window (12 of its creates); a margin of one window.
-        Assert.InRange(backlogBeforeLastFew, 0, 12 + PerWindow / 2);
+        // Fair: the few get half of each window they wait in, so they are through by the backlog's third window (12 of its
+        // creates); a margin of two windows. First come, first served puts them behind most of the backlog.
+        Assert.InRange(backlogBeforeLastFew, 0, 12 + 2 * PerWindow);
     }
 }

@@ -107,6 +107,9 @@ public sealed class TokenAdmissionTests
         public Task<QuotaTake> TryTakeAsync(string quotaKey, int limit, string tenant, Func<QuotaWindow> currentWindow, CancellationToken cancellationToken) =>
             inner.TryTakeAsync(quotaKey, limit, tenant, currentWindow, cancellationToken);
 
+        public Task WaitAsync(string quotaKey, DateTimeOffset windowStart, string tenant, CancellationToken cancellationToken) =>
+            inner.WaitAsync(quotaKey, windowStart, tenant, cancellationToken);
+
         public async Task<bool> TryReserveTokensAsync(string quotaKey, DateTimeOffset windowStart, long tokens, long limit, CancellationToken cancellationToken)
         {
             var reserved = await inner.TryReserveTokensAsync(quotaKey, windowStart, tokens, limit, cancellationToken);
