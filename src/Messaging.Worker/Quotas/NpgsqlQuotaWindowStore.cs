@@ -38,7 +38,28 @@ internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposab
 
     private int _takes;
 
+    /// <summary>
+    /// Admissions of this replica at once: they queue on one advisory lock anyway, and each holds a connection while it
+    /// waits, so a burst of a replica's creates would otherwise take a connection each (20 replicas, 200 creates: more
+    /// than PostgreSQL's 100 connections, and creates told the count cannot be reached).
+    /// </summary>
+    private readonly SemaphoreSlim _admitting = new(2, 2);
+
     public async Task<QuotaTake> TryTakeAsync(string quotaKey, int limit, string tenant, Func<QuotaWindow> currentWindow,
+        CancellationToken cancellationToken)
+    {
+        await _admitting.WaitAsync(cancellationToken);
+        try
+        {
+            return await TakeAsync(quotaKey, limit, tenant, currentWindow, cancellationToken);
+        }
+        finally
+        {
+            _admitting.Release();
+        }
+    }
+
+    private async Task<QuotaTake> TakeAsync(string quotaKey, int limit, string tenant, Func<QuotaWindow> currentWindow,
         CancellationToken cancellationToken)
     {
         await _schema.EnsureAsync(cancellationToken);
@@ -158,6 +179,7 @@ internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
+        _admitting.Dispose();
         _schema.Dispose();
         await _dataSource.DisposeAsync();
     }
