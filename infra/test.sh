@@ -30,6 +30,11 @@ fi
 # The official AsyncAPI parser, for contracts/asyncapi.yaml.
 say "npm ci in contracts/asyncapi"
 (cd contracts/asyncapi && npm ci --no-audit --no-fund --loglevel=error) || { say "npm ci failed in contracts/asyncapi"; broken=1; }
+# The official AsyncAPI generator and HTML template, for the HTML documentation. The template's PDF output would want
+# a browser: nothing downloads one (PUPPETEER_SKIP_DOWNLOAD, and the folder's .puppeteerrc.cjs).
+say "npm ci in contracts/asyncapi-html"
+(cd contracts/asyncapi-html && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error) \
+  || { say "npm ci failed in contracts/asyncapi-html"; broken=1; }
 
 # --- .NET ------------------------------------------------------------------------------------
 say "building"
@@ -156,6 +161,7 @@ pids_to_stop+=($!)
 wait_for "$EMULATOR_URL/health"
 run_node_suite tests/conformance
 run_node_suite contracts/asyncapi
+run_node_suite contracts/asyncapi-html # leaves the HTML documentation at artifacts/asyncapi-html/index.html
 
 # Publishers that are not .NET (Node's amqplib, Python's pika) against a real worker process on the real broker.
 worker_url="http://127.0.0.1:${WORKER_PORT:-18452}"

@@ -1,12 +1,15 @@
 // A small client of the Messaging bus for services that are not .NET, on amqplib.
 //
-// Wire format (see the README's "From another language"):
+// Wire format (see the README's "The wire format"):
 // - every message type has a durable fanout exchange named "Messaging.Contracts:<TypeName>";
 // - a message is a MassTransit JSON envelope (content type application/vnd.masstransit+json)
 //   whose "message" member is the contract in camelCase, with the API's JSON nested in snake_case;
-// - consumers bind their own queue to the exchanges of the events they want and filter by ids.
+// - a request's "replyTo" names a queue of the requester's: the worker (and the saga, through a function loop) sends
+//   every event of the request there, so the requester reads its own answers only (MessagingBus below);
+// - a service that wants every event of a type binds its own queue to the type's exchange (subscribe below).
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import amqp from 'amqplib';
 
 export const exchangeOf = (type) => `Messaging.Contracts:${type}`;
 
@@ -57,24 +60,109 @@ export async function subscribe(channel, types, onMessage) {
   return queue;
 }
 
+const finalTypes = ['InteractionCompleted', 'InteractionFailed', 'InteractionRejected', 'InteractionCancelled'];
+
 /**
- * Publishes InteractionRequested for `request` (the API create body) and resolves with
- * { deltas, completed } once the interaction ends; rejects on InteractionFailed/Rejected/Cancelled.
- * onDelta(stepDelta) is called for every StepDelta, in arrival order.
+ * A connection with a reply queue of this process's own (durable, bound to no exchange; deleted by close()). Every
+ * request it publishes names that queue as its `replyTo`, so the worker, and the saga through a function loop, send
+ * that request's events there: this process reads its own answers only, and can run many turns at once.
  */
-export async function ask(channel, request, { onDelta = () => {}, timeoutMs = 60000 } = {}) {
-  const requestId = randomUUID();
-  const deltas = [];
-  const finalTypes = ['InteractionCompleted', 'InteractionRequiresAction', 'InteractionFailed', 'InteractionRejected', 'InteractionCancelled'];
-  let settle;
-  const done = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-  await subscribe(channel, ['StepDelta', ...finalTypes], (type, message) => {
-    if (message.requestId !== requestId && message.turnId !== requestId) return;
-    if (type === 'StepDelta') { deltas.push(message); onDelta(message); return; }
-    if (type === 'InteractionCompleted' || type === 'InteractionRequiresAction') settle.resolve({ type, deltas, final: message });
-    else settle.reject(Object.assign(new Error(`${type}: ${JSON.stringify(message.errors ?? message.error ?? message.reason ?? message)}`), { type, message }));
-  });
-  await publish(channel, 'InteractionRequested', { requestId, conversationId: requestId, turnId: requestId, request });
-  const timer = setTimeout(() => settle.reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  try { return { requestId, ...(await done) }; } finally { clearTimeout(timer); }
+export class MessagingBus {
+  static async connect(url, { clientName = 'node', prefix = '' } = {}) {
+    const connection = await amqp.connect(url);
+    const channel = await connection.createConfirmChannel();
+    const replyQueue = `${prefix}reply-${clientName}-${randomUUID().slice(0, 8)}`;
+    await channel.assertQueue(replyQueue, { durable: true });
+    const bus = new MessagingBus(connection, channel, replyQueue, prefix);
+    await channel.consume(replyQueue, (delivery) => bus.#receive(delivery));
+    return bus;
+  }
+
+  #turns = new Map(); // turnId → the turn being read
+
+  constructor(connection, channel, replyQueue, prefix) {
+    Object.assign(this, { connection, channel, replyQueue, prefix });
+  }
+
+  /** Publishes one contract to its exchange: in MassTransit's envelope, or as plain JSON (`plain: true`). */
+  async publish(type, message, { plain = false } = {}) {
+    const body = plain ? message : envelope(type, message);
+    this.channel.publish(`${this.prefix}${exchangeOf(type)}`, '', Buffer.from(JSON.stringify(body)), {
+      contentType: plain ? 'application/json' : 'application/vnd.masstransit+json',
+      persistent: true,
+      messageId: randomUUID(),
+    });
+    await this.channel.waitForConfirms();
+  }
+
+  /**
+   * Publishes InteractionRequested for `request` (the API create body) with this process's reply queue and resolves,
+   * at the turn's final event, with { type, final, deltas (each once, in order), calls, text }. A FunctionCallRequested
+   * is answered with functions[name](args) (a throw: isError), which the saga sends on to the model; the turn goes on
+   * to its continuation. Rejects on InteractionFailed, InteractionRejected or InteractionCancelled.
+   */
+  async ask(request, { functions = {}, onDelta = () => {}, timeoutMs = 60000, conversationId } = {}) {
+    const requestId = randomUUID();
+    const turn = { deltas: [], seen: new Set(), calls: [], functions, onDelta };
+    const done = new Promise((resolve, reject) => Object.assign(turn, { resolve, reject }));
+    this.#turns.set(requestId, turn);
+    const timer = setTimeout(() => turn.reject(new Error(`no final event for ${requestId} within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      await this.publish('InteractionRequested', {
+        requestId, conversationId: conversationId ?? requestId, turnId: requestId, request, replyTo: this.replyQueue,
+      });
+      return await done;
+    } finally {
+      clearTimeout(timer);
+      this.#turns.delete(requestId);
+    }
+  }
+
+  #receive(delivery) {
+    if (!delivery) return;
+    this.channel.ack(delivery);
+    const body = JSON.parse(delivery.content.toString('utf8'));
+    const urn = (body.messageType ?? [])[0] ?? '';
+    const type = urn.slice(urn.lastIndexOf(':') + 1);
+    const message = body.message;
+    const turn = this.#turns.get(message?.turnId);
+    if (!turn) return; // a turn this process no longer waits for
+    if (type === 'StepDelta') {
+      const key = `${message.requestId}/${message.sequence}`; // a redelivered delta comes again with its sequence
+      if (turn.seen.has(key)) return;
+      turn.seen.add(key);
+      turn.deltas.push(message);
+      turn.onDelta(message);
+    } else if (type === 'FunctionCallRequested') {
+      turn.calls.push(message);
+      this.#answer(message, turn.functions).catch(turn.reject);
+    } else if (finalTypes.includes(type)) {
+      const last = message.requestId;
+      const deltas = turn.deltas.sort((a, b) => (a.requestId !== last) - (b.requestId !== last) || a.sequence - b.sequence);
+      const text = deltas.filter((d) => d.requestId === last).map((d) => d.text ?? '').join('');
+      if (type === 'InteractionCompleted') turn.resolve({ type, final: message, deltas, calls: turn.calls, text });
+      else turn.reject(Object.assign(new Error(`${type}: ${JSON.stringify(message.errors ?? message.error ?? message.reason ?? message)}`), { type, message }));
+    }
+  }
+
+  async #answer(call, functions) {
+    let result, isError = false;
+    try {
+      const fn = functions[call.name];
+      if (!fn) throw new Error(`no function ${call.name} here`);
+      result = await fn(call.arguments ?? {});
+    } catch (error) { // the model hears what went wrong
+      result = { error: String(error?.message ?? error) };
+      isError = true;
+    }
+    // Plain JSON: the saga's queue takes either form for the loop's messages.
+    await this.publish('FunctionResultSubmitted', {
+      conversationId: call.conversationId, interactionId: call.interactionId, callId: call.callId, name: call.name, result, isError,
+    }, { plain: true });
+  }
+
+  async close() {
+    await this.channel.deleteQueue(this.replyQueue);
+    await this.connection.close();
+  }
 }

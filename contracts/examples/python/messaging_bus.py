@@ -1,6 +1,6 @@
 """A small client of the Messaging bus for Python services, on pika (Debian's python3-pika; run with /usr/bin/python3).
 
-Wire format (see the README's "From another language"):
+Wire format (see the README's "The wire format"):
 - every message type has a durable fanout exchange named "Messaging.Contracts:<TypeName>";
 - a message is a MassTransit JSON envelope (content type application/vnd.masstransit+json) whose "message" member is
   the contract in camelCase, with the API's JSON nested in snake_case; plain JSON (application/json, the contract

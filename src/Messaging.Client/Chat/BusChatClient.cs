@@ -21,8 +21,9 @@ namespace Messaging.Client.Chat;
 /// <see cref="FunctionResultSubmitted"/>; other functions are left to their executors. Calls come back as
 /// informational <see cref="FunctionCallContent"/> — do not add <c>UseFunctionInvocation()</c>, whose own requests would
 /// leave the saga waiting.</item>
-/// <item>Usage, finish reasons, model, response format and generation settings map to the API's; steps this client has no
-/// content type for pass through as <see cref="AIContent.RawRepresentation"/>.</item>
+/// <item>Usage, finish reasons, model, response format and generation settings map to the API's; steps become the
+/// matching contents (<see cref="StepContents"/>: thoughts, searches and their citations, code execution, images), and
+/// those this client has no content type for pass through as <see cref="AIContent.RawRepresentation"/>.</item>
 /// </list>
 /// </summary>
 /// <param name="bus">The requests' way to the workers and back.</param>
@@ -47,12 +48,13 @@ public sealed class BusChatClient(IInteractionsBus bus, IPublishEndpoint publish
         var (conversationId, events) = Start(messages.ToList(), options, cancellationToken);
         var functions = options?.Tools?.OfType<AIFunction>().ToDictionary(f => f.Name, StringComparer.Ordinal) ?? [];
         var messageId = Guid.NewGuid().ToString();
+        var text = new TextPositions(); // where each step's text starts in the response's, for its citations
         await foreach (var message in events.ConfigureAwait(false))
         {
             var update = message switch
             {
-                StepDelta { Text: { Length: > 0 } text } delta when DeltaType(delta) == "text" => Update([new TextContent(text) { RawRepresentation = delta }]),
-                StepCompleted completed => StepUpdate(completed),
+                StepDelta { Text: { Length: > 0 } piece } delta when DeltaType(delta) == "text" => Update([new TextContent(text.Add(delta, piece)) { RawRepresentation = delta }]),
+                StepCompleted completed => StepContents.Of(completed.Step, text.StartOf(completed.RequestId, completed.Index)) is { Count: > 0 } contents ? Update(contents) : null,
                 FunctionCallRequested call => Update(await CallAsync(call, functions, cancellationToken).ConfigureAwait(false)),
                 InteractionCompleted done => Final(done),
                 InteractionFailed failed => throw new InvalidOperationException($"The interaction failed ({failed.Reason}): {failed.Message}"),
@@ -102,35 +104,6 @@ public sealed class BusChatClient(IInteractionsBus bus, IPublishEndpoint publish
     }
 
     private static ChatResponseUpdate Update(IList<AIContent> contents) => new(ChatRole.Assistant, contents);
-
-    // A finished thought keeps its signature; steps without a content type of their own pass through raw.
-    private static ChatResponseUpdate? StepUpdate(StepCompleted completed)
-    {
-        var step = completed.Step;
-        var type = step.TryGetProperty("type", out var t) ? t.GetString() : null;
-        switch (type)
-        {
-            case "model_output":
-                var media = new List<AIContent>();
-                if (step.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
-                    foreach (var block in content.EnumerateArray())
-                        if (block.TryGetProperty("data", out var data) && block.TryGetProperty("mime_type", out var mime))
-                            media.Add(new DataContent(Convert.FromBase64String(data.GetString()!), mime.GetString()!) { RawRepresentation = block.Clone() });
-                return media.Count > 0 ? Update(media) : null;
-            case "thought":
-                var summary = step.TryGetProperty("summary", out var parts) && parts.ValueKind == JsonValueKind.Array
-                    ? string.Concat(parts.EnumerateArray().Select(p => p.TryGetProperty("text", out var s) ? s.GetString() : null))
-                    : "";
-                return Update([new TextReasoningContent(summary)
-                {
-                    ProtectedData = step.TryGetProperty("signature", out var signature) ? signature.GetString() : null, RawRepresentation = step.Clone(),
-                }]);
-            case "function_call" or "function_result" or null:
-                return null; // these come as FunctionCallRequested, and go back as the saga sends them
-            default:
-                return Update([new AIContent { RawRepresentation = step.Clone() }]); // search, code execution, URL context …
-        }
-    }
 
     // The model called a function: one this caller gave as an AIFunction runs here, and its result goes back to the saga.
     private async Task<IList<AIContent>> CallAsync(FunctionCallRequested call, Dictionary<string, AIFunction> functions, CancellationToken cancellationToken)
@@ -185,4 +158,20 @@ public sealed class BusChatClient(IInteractionsBus bus, IPublishEndpoint publish
         delta.Delta.ValueKind == JsonValueKind.Object && delta.Delta.TryGetProperty("type", out var type) ? type.GetString() : "text";
 
     private static JsonElement ToElement(JsonNode node) => JsonSerializer.SerializeToElement(node);
+
+    // The response's text is every text delta in order; a step's citations count from where its first delta began.
+    private sealed class TextPositions
+    {
+        private readonly Dictionary<(Guid, int), int> starts = [];
+        private int length;
+
+        public string Add(StepDelta delta, string piece)
+        {
+            starts.TryAdd((delta.RequestId, delta.Index), length);
+            length += piece.Length;
+            return piece;
+        }
+
+        public int StartOf(Guid requestId, int index) => starts.TryGetValue((requestId, index), out var start) ? start : length;
+    }
 }

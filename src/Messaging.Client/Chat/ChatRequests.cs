@@ -11,6 +11,9 @@ namespace Messaging.Client.Chat;
 /// </summary>
 internal static class ChatRequests
 {
+    // A content read from a model_output step holds one of its blocks, which goes back inside a model_output, not as a step.
+    private static readonly HashSet<string> ContentBlockTypes = ["text", "image", "audio", "video", "document"];
+
     /// <summary>The create body for <paramref name="messages"/> (all of them: the history) under <paramref name="options"/>.</summary>
     public static JsonObject Body(IEnumerable<ChatMessage> messages, ChatOptions? options, bool withModel = true)
     {
@@ -43,15 +46,24 @@ internal static class ChatRequests
             if (json.Schema is { } schema) format["schema"] = JsonNode.Parse(schema.GetRawText());
             body["response_format"] = format;
         }
-        var tools = options.Tools?.OfType<AIFunctionDeclaration>().Select(f => (JsonNode)new JsonObject
-        {
-            ["type"] = "function", ["name"] = f.Name, ["description"] = f.Description, ["parameters"] = JsonNode.Parse(f.JsonSchema.GetRawText()),
-        }).ToArray();
+        var tools = options.Tools?.Select(Tool).OfType<JsonNode>().ToArray();
         if (tools is { Length: > 0 }) body["tools"] = new JsonArray(tools);
         foreach (var (name, value) in options.AdditionalProperties ?? [])
             body[name] = JsonSerializer.SerializeToNode(value);
         return body;
     }
+
+    // A function, or one of the API's own tools: web search is Google Search grounding, the code interpreter its code execution.
+    private static JsonObject? Tool(AITool tool) => tool switch
+    {
+        AIFunctionDeclaration f => new JsonObject
+        {
+            ["type"] = "function", ["name"] = f.Name, ["description"] = f.Description, ["parameters"] = JsonNode.Parse(f.JsonSchema.GetRawText()),
+        },
+        HostedWebSearchTool => new JsonObject { ["type"] = "google_search" },
+        HostedCodeInterpreterTool => new JsonObject { ["type"] = "code_execution" },
+        _ => null,
+    };
 
     /// <summary>The messages as steps: user text and media as <c>user_input</c>, the model's contents as its own steps again.</summary>
     public static JsonArray Steps(IEnumerable<ChatMessage> messages)
@@ -68,8 +80,8 @@ internal static class ChatRequests
             foreach (var content in message.Contents)
             {
                 // A step this client read from the bus goes back exactly as the API gave it (signatures included).
-                if (content.RawRepresentation is JsonElement { ValueKind: JsonValueKind.Object } raw && raw.TryGetProperty("type", out _)
-                    && content is not TextContent)
+                if (content.RawRepresentation is JsonElement { ValueKind: JsonValueKind.Object } raw && raw.TryGetProperty("type", out var type)
+                    && content is not TextContent && !ContentBlockTypes.Contains(type.GetString() ?? ""))
                 {
                     Flush(steps, output);
                     steps.Add(JsonNode.Parse(raw.GetRawText()));

@@ -99,6 +99,35 @@ public sealed class BusChatClientTests
     }
 
     [Fact]
+    public async Task Search_steps_citations_and_generated_images_come_as_their_own_content_types()
+    {
+        await using var rig = await StartRigAsync();
+        await using var client = await ClientAsync(rig, "chat-search");
+        var chat = client.Services.GetRequiredService<IChatClient>();
+
+        var grounded = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "Who won the “Euro 2024” final?")], new ChatOptions { Tools = [new HostedWebSearchTool()] }, Ct);
+        var contents = grounded.Messages.SelectMany(m => m.Contents).ToList();
+        var search = Assert.Single(contents.OfType<WebSearchToolCallContent>());
+        Assert.Contains("Euro 2024", Assert.Single(search.Queries!), StringComparison.Ordinal);
+        var found = Assert.Single(contents.OfType<WebSearchToolResultContent>());
+        Assert.Equal(search.CallId, found.CallId);
+        Assert.Equal("text/html", Assert.IsType<DataContent>(Assert.Single(found.Outputs!)).MediaType);
+        var citations = contents.SelectMany(c => c.Annotations ?? []).OfType<CitationAnnotation>().ToList();
+        Assert.Equal(2, citations.Count);
+        var first = (TextSpanAnnotatedRegion)citations[0].AnnotatedRegions!.Single();
+        // The region is in characters of the response's text (the API's are UTF-8 bytes, and the quotes take three each).
+        var cited = grounded.Text[first.StartIndex!.Value..first.EndIndex!.Value];
+        Assert.StartsWith($"According to {citations[0].Title}", cited, StringComparison.Ordinal);
+        Assert.EndsWith(".", cited, StringComparison.Ordinal);
+        Assert.Equal("https", citations[0].Url!.Scheme);
+
+        var drawn = await chat.GetResponseAsync([new ChatMessage(ChatRole.User, "Draw a cat on a windowsill")], new ChatOptions { ModelId = "gemini-3.1-flash-image" }, Ct);
+        var image = Assert.Single(drawn.Messages.SelectMany(m => m.Contents).OfType<DataContent>());
+        Assert.StartsWith("image/", image.MediaType, StringComparison.Ordinal);
+        Assert.True(image.Data.Length > 0);
+    }
+
+    [Fact]
     public async Task Cancelling_a_streamed_answer_stops_it()
     {
         await using var rig = await StartRigAsync();
