@@ -24,7 +24,8 @@ public sealed class InteractionsBusTests
     public async Task A_turn_streams_in_order_exactly_once_and_a_function_loop_is_answered_by_executors()
     {
         await using var rig = await StartRigAsync(replicas: 2);
-        await using var client = await ClientAsync(rig, "stream", executors: true);
+        // The reply queue read by 8 consumers at once: events arrive out of order, the stream is still in order and once.
+        await using var client = await ClientAsync(rig, "stream", executors: true, concurrentReplies: 8);
         var bus = client.Services.GetRequiredService<IInteractionsBus>();
 
         var events = new List<object>();
@@ -104,13 +105,14 @@ public sealed class InteractionsBusTests
         ["Worker:MaxConcurrentStreams"] = "256",
     });
 
-    private static Task<TestBus> ClientAsync(QuotaRig rig, string name, bool executors = false) =>
+    private static Task<TestBus> ClientAsync(QuotaRig rig, string name, bool executors = false, int concurrentReplies = 1) =>
         TestBus.StartAsync(rig.BrokerUrl, rig.Prefix, [], _ => { }, x =>
         {
             x.AddInteractionsBus(o =>
             {
                 o.ClientName = rig.Prefix + name;
                 o.InstanceName = "test";
+                o.ConcurrentReplies = concurrentReplies;
             });
             if (!executors) return;
             x.AddFunctionExecutor<Place, Temperature>("get_current_temperature", (place, _) => Task.FromResult(new Temperature(place.Location, 21.5)));
