@@ -59,13 +59,13 @@ public class KubernetesManifestTests
         Assert.EndsWith("Gi", limit, StringComparison.Ordinal);
 
         // As the worker computes it (Streaming/MemoryBudget): .NET takes 75 % of the container, the budget 40 % of that,
-        // a running request 7 × its size + 256 KiB, and the prefetch is budget ÷ the largest request.
+        // a running request 3 × its size + 256 KiB, and the prefetch is budget ÷ the largest request.
         var heap = long.Parse(limit[..^2], System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024 * 1024 * 3 / 4;
         var budget = (long)(heap * 0.4);
         var maxRequest = long.Parse(Scalar(env["Worker__MaxRequestBytes"], "value"), System.Globalization.CultureInfo.InvariantCulture);
         var streams = int.Parse(Scalar(env["Worker__MaxConcurrentStreams"], "value"), System.Globalization.CultureInfo.InvariantCulture);
 
-        Assert.True(maxRequest * 7 + 256 * 1024 <= budget, $"a {maxRequest}-byte request cannot run in a {budget}-byte budget");
+        Assert.True(maxRequest * 3 + 256 * 1024 <= budget, $"a {maxRequest}-byte request cannot run in a {budget}-byte budget");
         var prefetch = Math.Clamp(budget / maxRequest, 1, streams);
         Assert.True(prefetch >= 8, $"a prefetch of {prefetch} starves the replica");
         Assert.True(heap - budget >= prefetch * maxRequest, "the prefetched messages do not fit beside the budget");

@@ -1,4 +1,5 @@
 using System.Net.Mime;
+using System.Runtime.CompilerServices;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using MassTransit;
@@ -11,9 +12,9 @@ namespace Messaging.Worker.Intake;
 /// Reads the messages of the work queue, its poison queue and the saga's queue (MassTransit envelope or plain JSON) with
 /// the body parsed once. MassTransit's own readers copy a request four times before the consumer sees it: the delivery
 /// into an array, that into a <see cref="JsonElement"/>, the envelope's <c>message</c> into another, and the request
-/// member cloned by its converter. Here the body becomes one <see cref="JsonDocument"/> over MassTransit's array of the
-/// delivered bytes, and the consumer's <see cref="Messaging.Contracts.InteractionRequested.Request"/> is an element of it
-/// (<see cref="RequestMessageReader"/>). The document ends with the garbage collector (disposing it with its delivery,
+/// member cloned by its converter. Here the body becomes one <see cref="JsonDocument"/> over the delivered bytes where
+/// RabbitMQ.Client put them (<see cref="DeliveredBytes"/>: not even MassTransit's array of them), and the consumer's
+/// <see cref="Messaging.Contracts.InteractionRequested.Request"/> is an element of it (<see cref="RequestMessageReader"/>). The document ends with the garbage collector (disposing it with its delivery,
 /// <see cref="DeliveryDocuments"/>, is not switched on yet). Hand-written because no MassTransit reader keeps the request where it was read.
 /// Everything else — headers, other message types, failures — reads as MassTransit reads it, from the same document:
 /// what cannot be read throws a <see cref="SerializationException"/> for the error pipe (<see cref="RequestIntake"/>).
@@ -52,7 +53,7 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
         try
         {
             var options = SystemTextJsonMessageSerializer.Options;
-            var bytes = body.GetBytes().AsMemory();
+            var bytes = DeliveredBytes(body);
             if (!envelope)
             {
                 var message = bytes.Length > 0 ? Parse(bytes, options, documents).RootElement : JsonDocument.Parse("{}").RootElement;
@@ -78,6 +79,20 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
     }
 
     public MessageBody GetMessageBody(string text) => new StringMessageBody(text);
+
+    /// <summary>
+    /// The delivered bytes where they lie. RabbitMQ's body is RabbitMQ.Client's buffer of the delivery (MassTransit wraps
+    /// it as a <see cref="MemoryMessageBody"/> and would copy it into an array of its own on the first read), which stays
+    /// valid until the delivery is handled: MassTransit awaits the whole consume, settlement included, before the client
+    /// takes the buffer back. So nothing read from it may outlive its delivery — what the saga keeps, and what goes on to
+    /// other queues, is written out while the message is consumed. Other bodies are read as arrays.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> DeliveredBytes(MessageBody body) =>
+        body is MemoryMessageBody memory ? MemoryOf(memory) : body.GetBytes();
+
+    // MassTransit 8.5 keeps the memory it was given in this field and offers it only as a copy.
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_memory")]
+    private static extern ref readonly ReadOnlyMemory<byte> MemoryOf(MemoryMessageBody body);
 
     // Reads the bytes where they are (JsonDocument.Parse over memory keeps no copy of its own); the document ends with its
     // delivery when the endpoint disposes them, else with the garbage collector.

@@ -4,9 +4,9 @@ namespace Messaging.Worker.Streaming;
 
 /// <summary>
 /// How much memory the requests of this replica may hold at once. A request is counted at <see cref="CostFactor"/> times its
-/// size while it runs, plus a fixed overhead per stream; measured, it holds 3–4.6 times (the large-request test: five 15 MB
-/// requests raised the resident memory by 3.2 MB per MB; the benchmark: ten 5 MB requests by 4.6). That is the delivery's
-/// buffer (RabbitMQ.Client's), MassTransit's array of it and the index of the one parse (<see cref="Intake.RequestDeserializer"/>),
+/// size while it runs, plus a fixed overhead per stream; measured, it holds 1.7–2.3 times (the large-request test: five 15 MB
+/// requests raised the resident memory by 1.7 MB per MB; the benchmark: ten 5 MB requests by 2.3). That is the delivery's
+/// buffer (RabbitMQ.Client's, read where it lies) and the index of the one parse (<see cref="Intake.RequestDeserializer"/>),
 /// for the work queue's copy and the saga's; the request itself is sent to the API from those bytes, streamed. A stream starts only
 /// with a reservation; one that can never fit is rejected, one that does not fit now waits for room a little (it is in
 /// memory already), then on the broker, and comes back.
@@ -15,7 +15,7 @@ namespace Messaging.Worker.Streaming;
 internal sealed class MemoryBudget
 {
     /// <summary>Bytes of memory a running request holds per byte of request.</summary>
-    public const int CostFactor = 4;
+    public const int CostFactor = 3;
 
     /// <summary>What any stream holds besides its request (buffers, the relay, the accumulator).</summary>
     public const long StreamOverhead = 256 * 1024;
