@@ -1,7 +1,9 @@
 using MassTransit;
 using Messaging.Worker.Conversations;
+using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Messaging.Worker.Cancels;
 
@@ -18,7 +20,8 @@ internal static class CancelRegistration
         services.TryAddSingleton(TimeProvider.System);
         var connectionString = configuration.GetConnectionString(ConversationOptions.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString)) services.AddSingleton<ICancelStore, InMemoryCancelStore>();
-        else services.AddSingleton<ICancelStore>(sp => new NpgsqlCancelStore(connectionString, sp.GetRequiredService<IOptions<CancelOptions>>()));
+        else services.AddWorkerDataSource(connectionString).AddSingleton<ICancelStore>(sp =>
+            new NpgsqlCancelStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<CancelOptions>>()));
         services.AddSingleton<RememberedCancels>();
         services.AddHostedService(sp => sp.GetRequiredService<RememberedCancels>());
         return services;

@@ -14,13 +14,22 @@ namespace Messaging.Worker.Cancels;
 internal sealed class NpgsqlCancelStore : ICancelStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
     private readonly string _table;
     private readonly NpgsqlSchemaCreator _schema;
 
+    /// <summary>A store with a pool of its own (disposed with it).</summary>
     public NpgsqlCancelStore(string connectionString, IOptions<CancelOptions> options)
+        : this(NpgsqlDataSource.Create(connectionString), options)
+    {
+        _ownsDataSource = true;
+    }
+
+    /// <summary>A store drawing on the replica's pool (<see cref="Infrastructure.WorkerDataSource"/>), which it does not dispose.</summary>
+    public NpgsqlCancelStore(NpgsqlDataSource dataSource, IOptions<CancelOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = dataSource;
         _table = $"\"{options.Value.TableName}\""; // validated: [a-z_][a-z0-9_]*
         _schema = new NpgsqlSchemaCreator(_dataSource, $"""
             CREATE TABLE IF NOT EXISTS {_table} (
@@ -84,7 +93,7 @@ internal sealed class NpgsqlCancelStore : ICancelStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _dataSource.DisposeAsync();
+        if (_ownsDataSource) await _dataSource.DisposeAsync();
         _schema.Dispose();
     }
 }

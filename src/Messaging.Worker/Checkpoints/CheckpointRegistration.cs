@@ -1,6 +1,8 @@
 using Messaging.Worker.Conversations;
+using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Messaging.Worker.Checkpoints;
 
@@ -17,7 +19,8 @@ internal static class CheckpointRegistration
         services.TryAddSingleton(TimeProvider.System);
         var connectionString = configuration.GetConnectionString(ConversationOptions.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString)) services.AddSingleton<IStreamCheckpointStore, InMemoryStreamCheckpointStore>();
-        else services.AddSingleton<IStreamCheckpointStore>(sp => new NpgsqlStreamCheckpointStore(connectionString, sp.GetRequiredService<IOptions<CheckpointOptions>>()));
+        else services.AddWorkerDataSource(connectionString).AddSingleton<IStreamCheckpointStore>(sp =>
+            new NpgsqlStreamCheckpointStore(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<IOptions<CheckpointOptions>>()));
         // The quota windows and the budgets live where the checkpoints do: shared by the replicas when there is a database.
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -27,9 +30,9 @@ internal static class CheckpointRegistration
         }
         else
         {
-            services.AddSingleton<Quotas.IQuotaWindowStore>(_ => new Quotas.NpgsqlQuotaWindowStore(connectionString));
-            services.AddSingleton<Quotas.IQuotaStreamStore>(_ => new Quotas.NpgsqlQuotaStreamStore(connectionString));
-            services.AddSingleton<Budgets.IBudgetStore>(_ => new Budgets.NpgsqlBudgetStore(connectionString));
+            services.AddSingleton<Quotas.IQuotaWindowStore>(sp => new Quotas.NpgsqlQuotaWindowStore(sp.GetRequiredService<NpgsqlDataSource>()));
+            services.AddSingleton<Quotas.IQuotaStreamStore>(sp => new Quotas.NpgsqlQuotaStreamStore(sp.GetRequiredService<NpgsqlDataSource>()));
+            services.AddSingleton<Budgets.IBudgetStore>(sp => new Budgets.NpgsqlBudgetStore(sp.GetRequiredService<NpgsqlDataSource>()));
         }
         services.AddSingleton<StreamCheckpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamCheckpoints>());

@@ -17,13 +17,22 @@ namespace Messaging.Worker.Checkpoints;
 internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
     private readonly string _table;
     private readonly NpgsqlSchemaCreator _schema;
 
+    /// <summary>A store with a pool of its own (disposed with it).</summary>
     public NpgsqlStreamCheckpointStore(string connectionString, IOptions<CheckpointOptions> options)
+        : this(NpgsqlDataSource.Create(connectionString), options)
+    {
+        _ownsDataSource = true;
+    }
+
+    /// <summary>A store drawing on the replica's pool (<see cref="Infrastructure.WorkerDataSource"/>), which it does not dispose.</summary>
+    public NpgsqlStreamCheckpointStore(NpgsqlDataSource dataSource, IOptions<CheckpointOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = dataSource;
         _table = $"\"{options.Value.TableName}\""; // validated: [a-z_][a-z0-9_]*
         _schema = new NpgsqlSchemaCreator(_dataSource, $"""
             CREATE TABLE IF NOT EXISTS {_table} (
@@ -237,7 +246,7 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
 
     public async ValueTask DisposeAsync()
     {
-        await _dataSource.DisposeAsync();
+        if (_ownsDataSource) await _dataSource.DisposeAsync();
         _schema.Dispose();
     }
 }

@@ -11,11 +11,20 @@ namespace Messaging.Worker.Quotas;
 internal sealed class NpgsqlQuotaStreamStore : IQuotaStreamStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
     private readonly NpgsqlSchemaCreator _schema;
 
+    /// <summary>A store with a pool of its own (disposed with it).</summary>
     public NpgsqlQuotaStreamStore(string connectionString)
+        : this(NpgsqlDataSource.Create(connectionString))
     {
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _ownsDataSource = true;
+    }
+
+    /// <summary>A store drawing on the replica's pool (<see cref="Infrastructure.WorkerDataSource"/>), which it does not dispose.</summary>
+    public NpgsqlQuotaStreamStore(NpgsqlDataSource dataSource)
+    {
+        _dataSource = dataSource;
         _schema = new NpgsqlSchemaCreator(_dataSource, """
             CREATE TABLE IF NOT EXISTS quota_streams (
                 quota_key text NOT NULL,
@@ -82,6 +91,6 @@ internal sealed class NpgsqlQuotaStreamStore : IQuotaStreamStore, IAsyncDisposab
     public async ValueTask DisposeAsync()
     {
         _schema.Dispose();
-        await _dataSource.DisposeAsync();
+        if (_ownsDataSource) await _dataSource.DisposeAsync();
     }
 }
