@@ -18,7 +18,7 @@ internal sealed partial class Suite
     {
         var count = _options.LargeRequests;
         Phase($"memory: {count} × {LargeRequestMegabytes} MB requests at once on a worker with a 768 MiB heap, then {_options.AfterLargeRequests.TotalSeconds:0} s at rest, then the fuzz run");
-        var settings = new Dictionary<string, string>(WorkerSettings(maxStreams: null)) { ["DOTNET_GCHeapHardLimit"] = "0x30000000" };
+        var settings = new Dictionary<string, string>(WorkerSettings(maxStreams: null)) { ["DOTNET_GCHeapHardLimit"] = ContainerHeapLimit };
         await using var worker = await WorkerProcess.StartAsync(settings);
         await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
         await Task.Delay(3000);
@@ -27,7 +27,7 @@ internal sealed partial class Suite
 
         var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToList();
         foreach (var id in ids) downstream.Recorder.Track(id);
-        await Task.WhenAll(ids.Select(id => downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = LargeRequest(id) })));
+        await Task.WhenAll(ids.Select(id => downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = LargeRequest(id, LargeRequestMegabytes) })));
         var all = Task.WhenAll(ids.Select(id => downstream.Recorder.Track(id).Done.Task));
         long peak = 0, inFlightMax = 0, managedMax = 0;
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
@@ -81,9 +81,9 @@ internal sealed partial class Suite
         return (messages.Count, readable.Count, readable.Count(id => downstream.Recorder.Track(id).Done.Task.IsCompleted));
     }
 
-    private static JsonElement LargeRequest(Guid id)
+    private static JsonElement LargeRequest(Guid id, int megabytes)
     {
-        var data = new byte[LargeRequestMegabytes * 1_000_000 / 4 * 3]; // base64 makes it the size
+        var data = new byte[megabytes * 1_000_000 / 4 * 3]; // base64 makes it the size
         new Random(id.GetHashCode()).NextBytes(data);
         return JsonSerializer.SerializeToElement(new Dictionary<string, object>
         {

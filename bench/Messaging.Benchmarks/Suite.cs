@@ -96,6 +96,7 @@ internal sealed partial class Suite
         if (_options.Runs("footprint"))
         {
             foreach (var streams in _options.FootprintStreams) await FootprintAsync(streams);
+            await MixedAsync();
         }
         if (_options.Runs("replicas")) await ReplicasAsync();
         if (_options.Runs("memory")) await MemoryAsync();
@@ -319,27 +320,81 @@ internal sealed partial class Suite
         return over50;
     }
 
+    /// <summary>The heap .NET takes in the Kubernetes manifest's 1 GiB container (768 MiB): the footprint and memory phases run under it.</summary>
+    private const string ContainerHeapLimit = "0x30000000";
+
     private async Task FootprintAsync(int streams)
     {
         var chunks = _options.FootprintChunks;
         var delay = _options.FootprintChunkDelayMs;
-        Phase($"footprint: {streams} slow streams ({chunks} chunks, one per {delay} ms) on one worker process");
-        var settings = WorkerSettings(maxStreams: streams);
+        Phase($"footprint: {streams} slow streams ({chunks} chunks, one per {delay} ms) on one worker process with a 768 MiB heap");
+        var settings = new Dictionary<string, string>(WorkerSettings(maxStreams: streams)) { ["DOTNET_GCHeapHardLimit"] = ContainerHeapLimit };
         await using var worker = await WorkerProcess.StartAsync(settings);
         await Task.Delay(1000);
         var (idleRss, idleThreads) = worker.Sample();
         var idleHeap = worker.GcHeapBytes;
 
         await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
-        var run = RunStreamsAsync(downstream, streams, Request(chunks, delay), TimeSpan.FromMinutes(4));
-        long peakInFlight = 0, rssAtPeak = 0, heapAtPeak = 0, maxRss = 0;
+        var run = RunStreamsAsync(downstream, streams, Request(chunks, delay), _options.FootprintPatience);
+        var peak = await SampleUntilAsync(worker, run);
+        var (_, ids) = await run.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : (TimeSpan.Zero, new List<Guid>()), TaskScheduler.Default);
+        var completed = downstream.Recorder.CompletedCount;
+        var kbPerStream = peak.InFlight > 0 ? (peak.RssAtPeak - idleRss) / 1024.0 / peak.InFlight : double.NaN;
+        var ok = completed == streams && peak.InFlight >= streams && kbPerStream <= 64 && peak.MaxThreads <= 50;
+        _rows.Add(new Row($"Footprint, {streams:N0} concurrent slow streams, 768 MiB heap",
+            string.Create(Inv, $"{completed}/{streams} completed, peak {peak.InFlight} in flight; RSS {peak.RssAtPeak / 1048576.0:0} MB (max {peak.MaxRss / 1048576.0:0}), {peak.MaxThreads} threads, GC heap {peak.HeapAtPeak / 1048576.0:0} MB"),
+            string.Create(Inv, $"idle RSS {idleRss / 1048576.0:0} MB, {idleThreads} threads, GC heap {idleHeap / 1048576.0:0} MB"),
+            string.Create(Inv, $"{kbPerStream:0.0} KB/stream"), "all at once and complete, ≤ 64 KB/stream, ≤ 50 threads", ok));
+        if (ids.Count == 0) throw new TimeoutException($"footprint: {completed} of {streams} streams completed in {_options.FootprintPatience.TotalMinutes:0} min");
+    }
+
+    /// <summary>
+    /// Small slow streams and large requests published together to one worker under the container's heap limit: the
+    /// small ones all run at once, the large ones run as the memory budget allows, and the process never runs out.
+    /// </summary>
+    private async Task MixedAsync()
+    {
+        var (small, large) = (_options.MixedSmallStreams, _options.MixedLargeRequests);
+        Phase($"mixed: {small} slow streams + {large} × {MixedLargeMegabytes} MB requests at once on one worker with a 768 MiB heap");
+        var settings = new Dictionary<string, string>(WorkerSettings(maxStreams: small)) { ["DOTNET_GCHeapHardLimit"] = ContainerHeapLimit };
+        await using var worker = await WorkerProcess.StartAsync(settings);
+        await Task.Delay(1000);
+        var (idleRss, _) = worker.Sample();
+        await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
+        var largeIds = Enumerable.Range(0, large).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var id in largeIds) downstream.Recorder.Track(id);
+        var run = RunStreamsAsync(downstream, small, Request(_options.FootprintChunks, _options.FootprintChunkDelayMs), _options.FootprintPatience);
+        await Task.WhenAll(largeIds.Select(id => downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = LargeRequest(id, MixedLargeMegabytes) })));
+        var largeDone = Task.WhenAll(largeIds.Select(id => downstream.Recorder.Track(id).Done.Task)).WaitAsync(_options.FootprintPatience);
+        var both = Task.WhenAll(run, largeDone);
+        var peak = await SampleUntilAsync(worker, both);
+        var completed = downstream.Recorder.CompletedCount;
+        var alive = !worker.HasExited;
+        var ok = alive && completed == small + large && peak.InFlight >= small;
+        _rows.Add(new Row($"Mixed, {small:N0} slow streams + {large} × {MixedLargeMegabytes} MB, 768 MiB heap",
+            string.Create(Inv, $"{completed}/{small + large} completed, peak {peak.InFlight} in flight; RSS max {peak.MaxRss / 1048576.0:0} MB, managed at most {peak.MaxManaged / 1048576.0:0} MB, {peak.MaxThreads} threads; worker {(alive ? "alive" : "DIED")}"),
+            string.Create(Inv, $"idle RSS {idleRss / 1048576.0:0} MB"),
+            "—", "all complete, the small ones all at once, no out-of-memory", ok));
+        await both.ContinueWith(_ => { }, TaskScheduler.Default);
+        if (!both.IsCompletedSuccessfully) throw new TimeoutException($"mixed: {completed} of {small + large} completed");
+    }
+
+    private const int MixedLargeMegabytes = 15;
+
+    private sealed record Peak(long InFlight, long RssAtPeak, long HeapAtPeak, long MaxRss, long MaxManaged, int MaxThreads);
+
+    /// <summary>Samples the worker every 250 ms until <paramref name="run"/> ends; the figures at the peak of streams in flight.</summary>
+    private static async Task<Peak> SampleUntilAsync(WorkerProcess worker, Task run)
+    {
+        long peakInFlight = 0, rssAtPeak = 0, heapAtPeak = 0, maxRss = 0, maxManaged = 0;
         var maxThreads = 0;
-        while (!run.IsCompleted)
+        while (!run.IsCompleted && !worker.HasExited)
         {
             await Task.WhenAny(run, Task.Delay(250));
             var (rss, threads) = worker.Sample();
             maxRss = Math.Max(maxRss, rss);
             maxThreads = Math.Max(maxThreads, threads);
+            maxManaged = Math.Max(maxManaged, worker.ManagedBytes);
             if (worker.InFlight >= peakInFlight)
             {
                 peakInFlight = worker.InFlight;
@@ -347,14 +402,7 @@ internal sealed partial class Suite
                 heapAtPeak = worker.GcHeapBytes;
             }
         }
-        var (_, ids) = await run;
-        var completed = ids.Count(id => downstream.Recorder.Track(id).Completed);
-        var kbPerStream = peakInFlight > 0 ? (rssAtPeak - idleRss) / 1024.0 / peakInFlight : double.NaN;
-        var ok = completed == streams && peakInFlight >= streams && kbPerStream <= 64 && maxThreads <= 50;
-        _rows.Add(new Row($"Footprint, {streams:N0} concurrent slow streams",
-            string.Create(Inv, $"{completed}/{streams} completed, peak {peakInFlight} in flight; RSS {rssAtPeak / 1048576.0:0} MB (max {maxRss / 1048576.0:0}), {maxThreads} threads, GC heap {heapAtPeak / 1048576.0:0} MB"),
-            string.Create(Inv, $"idle RSS {idleRss / 1048576.0:0} MB, {idleThreads} threads, GC heap {idleHeap / 1048576.0:0} MB"),
-            string.Create(Inv, $"{kbPerStream:0.0} KB/stream"), "all complete, ≤ 64 KB/stream, ≤ 50 threads", ok));
+        return new Peak(peakInFlight, rssAtPeak, heapAtPeak, maxRss, maxManaged, maxThreads);
     }
 
     private async Task ReplicasAsync()

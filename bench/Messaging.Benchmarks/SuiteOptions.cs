@@ -28,7 +28,12 @@ internal sealed record SuiteOptions
     public int LatencyConsumerConcurrency { get; init; } = 1;
     public int LatencyChunks => Quick ? 40 : 200;
     public int TtfdSamples => Quick ? 15 : 100;
-    public int[] FootprintStreams => Quick ? [200] : [1_000, 5_000];
+    public int[] FootprintStreams => Quick ? [200] : [2_000, 5_000];
+    /// <summary>How long a footprint or mixed run may take before it counts as broken.</summary>
+    public TimeSpan FootprintPatience => TimeSpan.FromMinutes(Quick ? 2 : 4);
+    /// <summary>The mixed phase: slow small streams and 15 MB requests published together.</summary>
+    public int MixedSmallStreams => Quick ? 200 : 2_000;
+    public int MixedLargeRequests => Quick ? 2 : 10;
     public int FootprintChunks => Quick ? 3 : 8;
     public int FootprintChunkDelayMs => Quick ? 1_000 : 3_000;
     public int[] Replicas => Quick ? [1, 2] : [1, 2, 3];

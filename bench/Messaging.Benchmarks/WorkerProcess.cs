@@ -34,6 +34,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public long AllocatedBytes { get; private set; }
     public int Id => _process.Id;
 
+    /// <summary>Whether the process has ended (an out-of-memory crash, say).</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>How long requests waited for another replica's lease (ms), one per wait.</summary>
     public ConcurrentQueue<double> LeaseWaits { get; } = new();
 

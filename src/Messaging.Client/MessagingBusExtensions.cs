@@ -41,6 +41,7 @@ public static class MessagingBusExtensions
                 {
                     bus.Host(url);
                     if (options.StampUserId) BrokerUser.Stamp(bus, BrokerUser.Of(url));
+                    RequestLanes.Mark(bus);
                     if (!BrokerReconnect.Apply(bus))
                         context.GetService<ILoggerFactory>()?.CreateLogger(typeof(BrokerReconnect)).LogWarning(
                             "This MassTransit version does not let the bus's reconnect schedule be shortened: after a broker outage it reconnects on MassTransit's own schedule (up to 30 s between attempts)");

@@ -21,6 +21,19 @@ public static class SharedQueues
     }
 
     /// <summary>
+    /// The queue arguments <see cref="UseSharedQueue"/> gives a queue, for declaring it with RabbitMQ.Client ahead of
+    /// MassTransit (which then finds it as it would have made it).
+    /// </summary>
+    public static Dictionary<string, object?> Arguments(BusOptions options, string? deadLetterExchange = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.QueueType != SharedQueueType.Quorum) return [];
+        var arguments = new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-delivery-limit"] = options.DeliveryLimit };
+        if (deadLetterExchange is not null) arguments["x-dead-letter-exchange"] = deadLetterExchange;
+        return arguments;
+    }
+
+    /// <summary>
     /// As <see cref="UseSharedQueue"/>, dead-lettering to a holding queue named <paramref name="holdingQueue"/> (declared
     /// here, a quorum queue too, with nothing consuming it): what exceeds the limit waits there for an operator.
     /// </summary>

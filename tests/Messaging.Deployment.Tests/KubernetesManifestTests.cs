@@ -59,29 +59,32 @@ public class KubernetesManifestTests
         Assert.EndsWith("Gi", limit, StringComparison.Ordinal);
 
         // As the worker computes it (Streaming/MemoryBudget): .NET takes 75 % of the container, the budget 40 % of that,
-        // a running request 3 × its size + 256 KiB, and the prefetch is budget ÷ the largest request.
+        // a running request 3 × its size + its stream overhead; the small lane prefetches the stream limit of requests up to
+        // 64 KiB (RequestLanes.SmallRequestBytes), the work queue what the rest of the budget holds of the largest request.
         var heap = long.Parse(limit[..^2], System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024 * 1024 * 3 / 4;
         var budget = (long)(heap * 0.4);
         var maxRequest = long.Parse(Scalar(env["Worker__MaxRequestBytes"], "value"), System.Globalization.CultureInfo.InvariantCulture);
         var streams = int.Parse(Scalar(env["Worker__MaxConcurrentStreams"], "value"), System.Globalization.CultureInfo.InvariantCulture);
 
-        Assert.True(maxRequest * 3 + 256 * 1024 <= budget, $"a {maxRequest}-byte request cannot run in a {budget}-byte budget");
-        var prefetch = Math.Clamp(budget / maxRequest, 1, streams);
-        Assert.True(prefetch >= 8, $"a prefetch of {prefetch} starves the replica");
-        Assert.True(heap - budget >= prefetch * maxRequest, "the prefetched messages do not fit beside the budget");
+        Assert.True(maxRequest * 3 + 128 * 1024 <= budget, $"a {maxRequest}-byte request cannot run in a {budget}-byte budget");
+        var smallLane = streams * 64L * 1024;
+        var prefetch = Math.Clamp((budget - smallLane) / maxRequest, 1, streams);
+        Assert.True(prefetch >= 8, $"a work-queue prefetch of {prefetch} starves the replica of large requests");
+        Assert.True(heap - budget >= prefetch * maxRequest + smallLane, "the prefetched messages do not fit beside the budget");
     }
 
     [Fact]
-    public void Keda_scales_the_worker_on_the_work_queue_depth()
+    public void Keda_scales_the_worker_on_the_depth_of_both_lanes()
     {
         var scaled = Documents("keda.yaml").Single(d => Scalar(d, "kind") == "ScaledObject");
         var deployment = Assert.Single(Documents("worker.yaml"));
 
         Assert.Equal(Scalar(deployment, "metadata", "name"), Scalar(scaled, "spec", "scaleTargetRef", "name"));
-        var trigger = (YamlMappingNode)((YamlSequenceNode)scaled["spec"]["triggers"]).Children[0];
-        Assert.Equal("rabbitmq", Scalar(trigger, "type"));
-        Assert.Equal("interaction-requested", Scalar(trigger, "metadata", "queueName"));
-        Assert.Equal("QueueLength", Scalar(trigger, "metadata", "mode"));
+        var triggers = ((YamlSequenceNode)scaled["spec"]["triggers"]).Children.Cast<YamlMappingNode>().ToList();
+        Assert.All(triggers, t => Assert.Equal("rabbitmq", Scalar(t, "type")));
+        Assert.All(triggers, t => Assert.Equal("QueueLength", Scalar(t, "metadata", "mode")));
+        // Both lanes: the small one and the work queue.
+        Assert.Equal(["interaction-requested", "interaction-requested-small"], triggers.Select(t => Scalar(t, "metadata", "queueName")).Order());
         Assert.True(int.Parse(Scalar(scaled, "spec", "minReplicaCount"), System.Globalization.CultureInfo.InvariantCulture) >= 1);
     }
 

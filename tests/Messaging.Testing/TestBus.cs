@@ -63,7 +63,8 @@ public sealed class TestBus : IAsyncDisposable
         _host.Dispose();
         await using var connection = await new ConnectionFactory { Uri = _broker }.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        foreach (var queue in _queues)
+        // The work queue comes with its small lane and the lanes' headers exchange (deleting what does not exist is a no-op).
+        foreach (var queue in _queues.SelectMany(static q => q == "interaction-requested" ? [q, q + "-small", q + "-lanes"] : new[] { q }))
         foreach (var name in new[] { queue, queue + "_error", queue + "_skipped" })
         {
             await channel.QueueDeleteAsync(_prefix + name);

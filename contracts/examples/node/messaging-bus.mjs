@@ -6,12 +6,24 @@
 //   whose "message" member is the contract in camelCase, with the API's JSON nested in snake_case;
 // - a request's "replyTo" names a queue of the requester's: the worker (and the saga, through a function loop) sends
 //   every event of the request there, so the requester reads its own answers only (MessagingBus below);
-// - a service that wants every event of a type binds its own queue to the type's exchange (subscribe below).
+// - a service that wants every event of a type binds its own queue to the type's exchange (subscribe below);
+// - an InteractionRequested whose request is at most 64 KiB carries the header "messaging-lane: small", which puts it on
+//   the workers' small lane (laneHeaders below): it runs as wide as a replica's stream limit, without a hop.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import amqp from 'amqplib';
 
 export const exchangeOf = (type) => `Messaging.Contracts:${type}`;
+
+/** The largest request (UTF-8 bytes of the API create body) of the small lane. */
+export const SMALL_REQUEST_BYTES = 64 * 1024;
+
+/** The lane header of a message: "small" for an InteractionRequested whose request is at most SMALL_REQUEST_BYTES. */
+export function laneHeaders(type, message) {
+  if (type !== 'InteractionRequested') return {};
+  const size = Buffer.byteLength(JSON.stringify(message.request ?? null), 'utf8');
+  return size <= SMALL_REQUEST_BYTES ? { 'messaging-lane': 'small' } : {};
+}
 
 /** Wraps a contract in MassTransit's envelope. */
 export function envelope(type, message) {
@@ -36,6 +48,7 @@ export async function publish(channel, type, message) {
     contentType: 'application/vnd.masstransit+json',
     persistent: true,
     messageId: randomUUID(),
+    headers: laneHeaders(type, message),
   });
 }
 
@@ -91,6 +104,7 @@ export class MessagingBus {
       contentType: plain ? 'application/json' : 'application/vnd.masstransit+json',
       persistent: true,
       messageId: randomUUID(),
+      headers: laneHeaders(type, message),
     });
     await this.channel.waitForConfirms();
   }

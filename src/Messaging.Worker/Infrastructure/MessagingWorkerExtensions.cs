@@ -34,6 +34,10 @@ public static class MessagingWorkerExtensions
             x.AddCancelRecording();
             x.AddConversations(services, configuration);
             configureBus?.Invoke(x);
-        }, (context, bus) => bus.AddInteractionControlQueue(context));
+        }, (context, bus) =>
+        {
+            bus.AddWorkQueueLanes(context);
+            bus.AddInteractionControlQueue(context);
+        });
     }
 }

@@ -22,7 +22,7 @@ namespace Messaging.Worker.Streaming;
 /// A request whose model's quota is spent waits on the broker instead, announced (<see cref="QuotaDeferrals"/>), as one
 /// that does not fit the memory budget does.
 /// </summary>
-internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
+internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkLanes lanes, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
     QuotaDeferrals quota, TenantResolver tenants, RequesterReplies replies, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
@@ -43,6 +43,13 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
         // Whose it is, decided once: every copy the worker sends of it (waits, hand-overs) carries the tenant, under the worker's own user.
         var tenant = tenants.Resolve(context.ReceiveContext, message.Tenant);
         if (tenant.Problem is null) message = message with { Tenant = tenant.Tenant };
+
+        // On the wrong lane (a small request unmarked, a large one marked small): moved, with its tenant, before anything else.
+        if (tenant.Problem is null && lanes.Elsewhere(context, message) is { } lane)
+        {
+            await WorkQueue.MoveAsync(context, message, lane);
+            return;
+        }
 
         var waitingSince = QuotaDeferrals.WaitingSince(context);
         if (tenant.Problem is null && waits.NotBefore(context) is { } due)
@@ -107,19 +114,22 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, RequestWa
 }
 
 /// <summary>
-/// The work queue: a durable queue (<c>interaction-requested</c>, a quorum queue by default: <see cref="BusOptions.QueueType"/>)
-/// shared by every replica as competing consumers; a request delivered more than <see cref="BusOptions.DeliveryLimit"/>
-/// times is dead-lettered to <see cref="InteractionRequestedPoisonConsumer"/>. Each replica runs at most <see cref="WorkerOptions.MaxConcurrentStreams"/> interactions and
-/// prefetches <see cref="BusOptions.PrefetchCount"/> (default the same, fewer when the memory budget cannot hold that many
-/// messages of <see cref="WorkerOptions.MaxRequestBytes"/>: <see cref="DefaultPrefetch"/>); a request starts only when it fits
-/// the <see cref="MemoryBudget"/>, and waits on the broker when it does not fit now. No message retry: the API client
-/// retries what is worth retrying, and running a half-published stream again would duplicate its events.
-/// Plain JSON (content type <c>application/json</c>, no MassTransit envelope) is accepted too, for publishers
-/// in other languages.
+/// The work queue's two lanes (<see cref="WorkLanes"/>), durable queues shared by every replica as competing consumers (quorum
+/// queues by default: <see cref="BusOptions.QueueType"/>); a request delivered more than <see cref="BusOptions.DeliveryLimit"/>
+/// times is dead-lettered to <see cref="InteractionRequestedPoisonConsumer"/>. The small lane prefetches and runs
+/// <see cref="WorkerOptions.MaxConcurrentStreams"/>: its messages are at most <see cref="RequestLanes.SmallRequestBytes"/>.
+/// The work queue prefetches <see cref="BusOptions.PrefetchCount"/>, by default what the memory budget holds at
+/// <see cref="WorkerOptions.MaxRequestBytes"/> besides a full small lane (<see cref="DefaultPrefetch"/>), and runs no more
+/// than it prefetches. Either way a request starts only when it fits the <see cref="MemoryBudget"/>, and waits on the
+/// broker when it does not fit now. No message retry: the API client retries what is worth retrying, and running a
+/// half-published stream again would duplicate its events. Plain JSON (content type <c>application/json</c>, no
+/// MassTransit envelope) is accepted too, for publishers in other languages.
 /// </summary>
 internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinition<InteractionRequestedConsumer>
 {
     private readonly int _prefetch;
+    private readonly int _smallPrefetch;
+    private readonly bool _lanes;
     private readonly BusOptions _bus;
 
     /// <summary>Reads the limits from the options.</summary>
@@ -129,25 +139,35 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(budget);
         ConcurrentMessageLimit = worker.Value.MaxConcurrentStreams;
-        _prefetch = bus.Value.PrefetchCount ?? DefaultPrefetch(worker.Value, budget);
+        _lanes = bus.Value.RabbitMqUrl is not null;
+        _prefetch = bus.Value.PrefetchCount ?? DefaultPrefetch(worker.Value, budget, _lanes);
+        _smallPrefetch = worker.Value.MaxConcurrentStreams;
         _bus = bus.Value;
     }
+
     /// <summary>
-    /// The replica's stream limit, but no more messages than the memory budget holds at the largest accepted size: the
-    /// broker hands over prefetched messages whole, before any of them is admitted.
+    /// The work queue's prefetch: no more messages of <see cref="WorkerOptions.MaxRequestBytes"/> than the memory budget
+    /// holds once a full small lane's messages are counted (the broker hands over prefetched messages whole, before any of
+    /// them is admitted), at least one, at most the stream limit.
     /// </summary>
-    public static int DefaultPrefetch(WorkerOptions worker, MemoryBudget budget)
+    public static int DefaultPrefetch(WorkerOptions worker, MemoryBudget budget, bool lanes)
     {
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(budget);
-        return (int)Math.Clamp(budget.Total / worker.MaxRequestBytes, 1, worker.MaxConcurrentStreams);
+        var smallLane = lanes ? (long)worker.MaxConcurrentStreams * RequestLanes.SmallRequestBytes : 0;
+        return (int)Math.Clamp((budget.Total - smallLane) / worker.MaxRequestBytes, 1, worker.MaxConcurrentStreams);
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<InteractionRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        endpointConfigurator.PrefetchCount = _prefetch;
+        var lanes = context.GetRequiredService<WorkLanes>();
+        var small = lanes.IsSmallLane(endpointConfigurator.InputAddress);
+        endpointConfigurator.PrefetchCount = small ? _smallPrefetch : _prefetch;
+        if (!small && _lanes) endpointConfigurator.ConcurrentMessageLimit = _prefetch; // it cannot hold more
+        // On RabbitMQ the lanes are bound by LaneTopology, not to the requests' exchange directly.
+        if (_lanes) endpointConfigurator.ConfigureConsumeTopology = false;
         endpointConfigurator.UseRequestDeserializer(context);
         endpointConfigurator.UseRequestIntake(context);
         // Past the delivery limit a request goes to the poison queue's own exchange, whose consumer answers it.

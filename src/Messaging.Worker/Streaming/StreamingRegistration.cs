@@ -50,6 +50,10 @@ internal static class StreamingRegistration
         services.AddSingleton<InFlightInteractions>();
         services.AddSingleton<CancelDispatcher>();
         services.AddSingleton<WorkQueue>();
+        services.AddSingleton<WorkLanes>();
+        services.AddSingleton<LaneTopology>();
+        services.AddHostedService(static sp => sp.GetRequiredService<LaneTopology>()); // before the bus: registered ahead of AddMessagingBus
+        services.AddReceiveEndpointObserver(static sp => sp.GetRequiredService<LaneTopology>());
         services.AddScoped<RequestEnds>();
         services.AddTransient<ApiCancellation>();
         services.AddSingleton<RequestWaits>();
@@ -65,10 +69,22 @@ internal static class StreamingRegistration
     /// <summary>The work queue's consumer, and the cancel consumer (bound to each replica's control queue only).</summary>
     public static void AddInteractionStreamingConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>();
+        bus.AddConsumer<InteractionRequestedConsumer, InteractionRequestedConsumerDefinition>().ExcludeFromConfigureEndpoints(); // AddWorkQueueLanes
         bus.AddConsumer<InteractionRequestedPoisonConsumer, InteractionRequestedPoisonConsumerDefinition>();
         bus.AddConsumer<CancelInteractionConsumer>().ExcludeFromConfigureEndpoints();
         bus.AddConsumer<QuotaCooldownConsumer>().ExcludeFromConfigureEndpoints();
+    }
+
+    /// <summary>The work queue and, on RabbitMQ, its small lane (<see cref="WorkLanes"/>): one consumer on both.</summary>
+    public static void AddWorkQueueLanes(this IBusFactoryConfigurator bus, IBusRegistrationContext context)
+    {
+        var lanes = context.GetRequiredService<WorkLanes>();
+        bus.ReceiveEndpoint(lanes.Entry, e => e.ConfigureConsumer<InteractionRequestedConsumer>(context));
+        if (!lanes.Active) return;
+        var queues = new LaneErrorQueues(lanes, bus.SendTopology.ErrorQueueNameFormatter, bus.SendTopology.DeadLetterQueueNameFormatter);
+        bus.SendTopology.ErrorQueueNameFormatter = queues;
+        bus.SendTopology.DeadLetterQueueNameFormatter = queues;
+        bus.ReceiveEndpoint(lanes.SmallLane, e => e.ConfigureConsumer<InteractionRequestedConsumer>(context));
     }
 
     /// <summary>Each replica's own control queue (non-durable, auto-deleted, uniquely named): every replica gets every cancel and every quota cooldown.</summary>

@@ -8,10 +8,10 @@ namespace Messaging.Worker.Streaming;
 /// observers of <see cref="InteractionRequested"/> saw it once already). A new message starts the broker's clocks afresh:
 /// its <c>consumer_timeout</c> and its delivery count.
 /// </summary>
-internal sealed class WorkQueue(IBus bus, IEndpointNameFormatter names)
+internal sealed class WorkQueue(IBus bus, WorkLanes lanes)
 {
     /// <summary>The work queue's name, which is also its own exchange's (bound to that queue only).</summary>
-    public string Name => names.Consumer<InteractionRequestedConsumer>();
+    public string Name => lanes.Entry;
 
     /// <summary>Sends a new copy of the request to the work queue.</summary>
     public Task SendAgainAsync(StreamInteraction command, CancellationToken cancellationToken)
@@ -24,12 +24,31 @@ internal sealed class WorkQueue(IBus bus, IEndpointNameFormatter names)
         }, notBefore: null, cancellationToken);
     }
 
-    /// <summary>Sends <paramref name="request"/> to the work queue, with its earliest start when it has one.</summary>
+    /// <summary>
+    /// Moves a delivery found on the wrong lane to <paramref name="lane"/> (<see cref="WorkLanes.Elsewhere"/>), with its
+    /// earliest start and its first quota wait: sent from the consume, so the trace goes on, under the worker's user.
+    /// </summary>
+    public static async Task MoveAsync(ConsumeContext context, InteractionRequested request, string lane)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{lane}"));
+        await endpoint.Send(request, copy =>
+        {
+            foreach (var header in MovedHeaders)
+                if (context.Headers.TryGetHeader(header, out var value)) copy.Headers.Set(header, value);
+        }, context.CancellationToken);
+    }
+
+    private static readonly string[] MovedHeaders = [RequestWaits.NotBeforeHeader, Quotas.QuotaDeferrals.WaitingSinceHeader];
+
+    /// <summary>Sends <paramref name="request"/> to the work queue's lane for its size, with its earliest start when it has one.</summary>
     public async Task SendAsync(InteractionRequested request, DateTimeOffset? notBefore, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, object?>? headers = null)
     {
+        ArgumentNullException.ThrowIfNull(request);
         // The exchange, not "queue:": that would redeclare the queue, and its arguments (quorum, delivery limit) with it.
-        var queue = await bus.GetSendEndpoint(new Uri($"exchange:{Name}"));
+        var lane = lanes.LaneOf(request);
+        var queue = await bus.GetSendEndpoint(new Uri($"exchange:{lane}"));
         await queue.Send(request, context =>
         {
             if (notBefore is { } due) context.Headers.Set(RequestWaits.NotBeforeHeader, due.ToUnixTimeMilliseconds());

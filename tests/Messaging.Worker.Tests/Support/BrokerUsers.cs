@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-
 namespace Messaging.Worker.Tests.Support;
 
 /// <summary>
@@ -10,8 +7,6 @@ namespace Messaging.Worker.Tests.Support;
 internal sealed class BrokerUsers(Uri broker) : IAsyncDisposable
 {
     private readonly List<string> _users = [];
-
-    private string Node => string.Create(CultureInfo.InvariantCulture, $"messaging-test-{broker.Port}@localhost");
 
     /// <summary>
     /// Adds <paramref name="user"/> (password the same) with the given permissions on the default virtual host (each a
@@ -25,19 +20,7 @@ internal sealed class BrokerUsers(Uri broker) : IAsyncDisposable
         return new UriBuilder(broker) { UserName = user, Password = user }.Uri;
     }
 
-    private async Task CtlAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("rabbitmqctl", ["-q", "-n", Node, .. arguments])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/",
-        };
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("rabbitmqctl did not start");
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} exited with {process.ExitCode}: {await errors}");
-    }
+    private Task<string> CtlAsync(params string[] arguments) => RabbitCtl.RunAsync(broker, arguments);
 
     public async ValueTask DisposeAsync()
     {

@@ -144,6 +144,25 @@ internal sealed class FaultRig : IAsyncDisposable
             foreach (var (key, value) in headers ?? new Dictionary<string, object>()) context.Headers.Set(key, value);
         });
 
+    /// <summary>The broker the rig's replicas use.</summary>
+    public Uri BrokerUrl => _brokerUrl;
+
+    /// <summary>
+    /// Publishes a request as a service in another language does: plain JSON on the requests' exchange with
+    /// RabbitMQ.Client, with <paramref name="headers"/> and nothing else (no lane unless a header names one).
+    /// </summary>
+    public async Task PublishPlainAsync(Guid requestId, JsonElement request, IDictionary<string, object?>? headers = null)
+    {
+        await using var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = _brokerUrl }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new RabbitMQ.Client.CreateChannelOptions(true, true));
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { requestId, request });
+        var properties = new RabbitMQ.Client.BasicProperties
+        {
+            ContentType = "application/json", DeliveryMode = RabbitMQ.Client.DeliveryModes.Persistent, Headers = headers,
+        };
+        await channel.BasicPublishAsync($"{Prefix}Messaging.Contracts:InteractionRequested", "", true, properties, body);
+    }
+
     /// <summary>How many interactions the API created for a request (its creates, counted by the label).</summary>
     public int CreatesOf(Guid requestId) => Emulator.Requests.Count(r =>
         r.Method == "POST" && r.Path.EndsWith("/interactions", StringComparison.Ordinal) && r.Body.Contains(requestId.ToString(), StringComparison.Ordinal));
