@@ -26,9 +26,6 @@ internal sealed class Recorder
     public long FirstDeltaTicks => Interlocked.Read(ref _firstDelta);
     public long LastDeltaTicks => Interlocked.Read(ref _lastDelta);
 
-    /// <summary>Requests tracked that ended with <see cref="InteractionCompleted"/>.</summary>
-    public int CompletedCount => _requests.Values.Count(static t => t.Completed);
-
     public RequestTrack Track(Guid requestId) => _requests.GetOrAdd(requestId, _ => new RequestTrack());
 
     public void Reset()

@@ -43,7 +43,7 @@ internal sealed partial class Suite
         double overhead;
         await using (var worker = await WorkerProcess.StartAsync(settings))
         {
-            overhead = await TimeToFirstDeltaAsync(label);
+            overhead = await TimeToFirstDeltaAsync(label, worker);
         }
         var rise = overhead - _ttfdOverheadP50.Value;
         _rows.Add(new Row("  … time to first delta: PostgreSQL checkpoints against the memory store", string.Create(CultureInfo.InvariantCulture, $"p50 overhead +{overhead:0.00} ms"),
@@ -53,7 +53,7 @@ internal sealed partial class Suite
     private async Task<double> MemoryStoreTimeToFirstDeltaAsync()
     {
         await using var worker = await WorkerProcess.StartAsync(WorkerSettings(maxStreams: null));
-        return await TimeToFirstDeltaAsync("");
+        return await TimeToFirstDeltaAsync("", worker);
     }
 
     private async Task TakeoverAsync()

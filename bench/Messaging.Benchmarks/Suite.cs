@@ -83,7 +83,7 @@ internal sealed partial class Suite
             await using var worker = await WorkerProcess.StartAsync(settings);
             if (_options.Runs("throughput")) await ThroughputAsync(worker, _options.WorkerSettings.Count == 0 ? "default" : "as configured", settings, 1.0);
             if (_options.Runs("latency")) await LatencyAsync(worker);
-            if (_options.Runs("ttfd")) _ttfdOverheadP50 = await TimeToFirstDeltaAsync("");
+            if (_options.Runs("ttfd")) _ttfdOverheadP50 = await TimeToFirstDeltaAsync("", worker);
         }
         if (_options.Runs("throughput") && !_options.WorkerSettings.ContainsKey("Worker:DeltaCoalescingWindow"))
         {
@@ -96,7 +96,7 @@ internal sealed partial class Suite
         if (_options.Runs("footprint"))
         {
             foreach (var streams in _options.FootprintStreams) await FootprintAsync(streams);
-            await MixedAsync();
+            if (_options.FootprintOnly is null) await MixedAsync();
         }
         if (_options.Runs("replicas")) await ReplicasAsync();
         if (_options.Runs("memory")) await MemoryAsync();
@@ -133,9 +133,9 @@ internal sealed partial class Suite
 
     /// <summary>Publishes <paramref name="streams"/> requests and waits for all of them; returns (elapsed from the first publish to the last delta, ids).</summary>
     private static async Task<(TimeSpan Elapsed, List<Guid> Ids)> RunStreamsAsync(Downstream downstream, int streams, JsonElement request, TimeSpan patience,
-        TimeSpan? stagger = null)
+        TimeSpan? stagger = null, List<Guid>? requestIds = null)
     {
-        var ids = Enumerable.Range(0, streams).Select(_ => Guid.NewGuid()).ToList();
+        var ids = requestIds ?? Enumerable.Range(0, streams).Select(_ => Guid.NewGuid()).ToList();
         foreach (var id in ids) downstream.Recorder.Track(id);
         var start = Stopwatch.GetTimestamp();
         var publishes = new List<Task>();
@@ -272,7 +272,10 @@ internal sealed partial class Suite
     }
 
     /// <summary>Measures the time to first delta through the worker(s) running now; returns the p50 overhead over the direct client (ms).</summary>
-    private async Task<double> TimeToFirstDeltaAsync(string label)
+    /// <summary>The stages of a request's start in the worker, in the order they come (<c>messaging.worker.request_stage</c>).</summary>
+    private static readonly string[] StartStages = ["received", "claimed", "admitted", "api_call", "first_event", "started_published", "first_delta_published"];
+
+    private async Task<double> TimeToFirstDeltaAsync(string label, WorkerProcess worker)
     {
         var samples = _options.TtfdSamples;
         var request = Request(5, 0);
@@ -305,7 +308,15 @@ internal sealed partial class Suite
                 var start = Stopwatch.GetTimestamp();
                 await downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = request });
                 await track.Done.Task.WaitAsync(TimeSpan.FromSeconds(30));
-                if (i < warmUp) continue;
+                if (i < warmUp)
+                {
+                    if (i == warmUp - 1)
+                    {
+                        await Task.Delay(600); // the warm-up's stage lines are in: forget them
+                        worker.Stages.Clear();
+                    }
+                    continue;
+                }
                 bridge.Add(Stopwatch.GetElapsedTime(start, track.FirstDelta).TotalMilliseconds);
                 toStarted.Add(Stopwatch.GetElapsedTime(start, track.Started).TotalMilliseconds);
                 toStepStarted.Add(Stopwatch.GetElapsedTime(start, track.FirstStepStarted).TotalMilliseconds);
@@ -316,7 +327,10 @@ internal sealed partial class Suite
         _rows.Add(new Row($"Time to first delta{label}, p50 / p99", string.Create(Inv, $"bridge {Stats.Percentile(bridge, 50):0.00} / {Stats.Percentile(bridge, 99):0.00} ms"),
             string.Create(Inv, $"direct {Stats.Percentile(direct, 50):0.00} / {Stats.Percentile(direct, 99):0.00} ms"),
             string.Create(Inv, $"+{over50:0.00} / +{over99:0.00} ms"), "p50 overhead ≤ 3 ms", over50 <= 3));
-        _notes.Add(string.Create(Inv, $"time to first delta{label}, where it goes (medians from the publish of InteractionRequested): InteractionStarted received at {Stats.Percentile(toStarted, 50):0.00} ms, the first StepStarted at {Stats.Percentile(toStepStarted, 50):0.00} ms, the first StepDelta at {Stats.Percentile(bridge, 50):0.00} ms"));
+        await Task.Delay(600); // the worker's last stage lines
+        var stages = string.Join(" → ", StartStages.Where(worker.Stages.ContainsKey)
+            .Select(s => string.Create(Inv, $"{s} {Stats.Percentile(worker.Stages[s].ToList(), 50):0.00}")));
+        _notes.Add(string.Create(Inv, $"time to first delta{label}, where it goes (medians, ms from the publish of InteractionRequested): in the worker {stages}; downstream InteractionStarted {Stats.Percentile(toStarted, 50):0.00}, the first StepStarted {Stats.Percentile(toStepStarted, 50):0.00}, the first StepDelta {Stats.Percentile(bridge, 50):0.00}"));
         return over50;
     }
 
@@ -335,17 +349,18 @@ internal sealed partial class Suite
         var idleHeap = worker.GcHeapBytes;
 
         await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
-        var run = RunStreamsAsync(downstream, streams, Request(chunks, delay), _options.FootprintPatience);
+        var ids = Enumerable.Range(0, streams).Select(_ => Guid.NewGuid()).ToList();
+        var run = RunStreamsAsync(downstream, streams, Request(chunks, delay), _options.FootprintPatience, requestIds: ids);
         var peak = await SampleUntilAsync(worker, run);
-        var (_, ids) = await run.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : (TimeSpan.Zero, new List<Guid>()), TaskScheduler.Default);
-        var completed = downstream.Recorder.CompletedCount;
+        await run.ContinueWith(static _ => { }, TaskScheduler.Default);
+        var completed = ids.Count(id => downstream.Recorder.Track(id).Completed);
         var kbPerStream = peak.InFlight > 0 ? (peak.RssAtPeak - idleRss) / 1024.0 / peak.InFlight : double.NaN;
         var ok = completed == streams && peak.InFlight >= streams && kbPerStream <= 64 && peak.MaxThreads <= 50;
         _rows.Add(new Row($"Footprint, {streams:N0} concurrent slow streams, 768 MiB heap",
             string.Create(Inv, $"{completed}/{streams} completed, peak {peak.InFlight} in flight; RSS {peak.RssAtPeak / 1048576.0:0} MB (max {peak.MaxRss / 1048576.0:0}), {peak.MaxThreads} threads, GC heap {peak.HeapAtPeak / 1048576.0:0} MB"),
             string.Create(Inv, $"idle RSS {idleRss / 1048576.0:0} MB, {idleThreads} threads, GC heap {idleHeap / 1048576.0:0} MB"),
             string.Create(Inv, $"{kbPerStream:0.0} KB/stream"), "all at once and complete, ≤ 64 KB/stream, ≤ 50 threads", ok));
-        if (ids.Count == 0) throw new TimeoutException($"footprint: {completed} of {streams} streams completed in {_options.FootprintPatience.TotalMinutes:0} min");
+        if (!run.IsCompletedSuccessfully) throw new TimeoutException($"footprint: {completed} of {streams} streams completed in {_options.FootprintPatience.TotalMinutes:0} min");
     }
 
     /// <summary>
@@ -363,12 +378,13 @@ internal sealed partial class Suite
         await using var downstream = await Downstream.StartAsync(_rabbit, Prefix, DownstreamPrefetch, DownstreamPrefetch);
         var largeIds = Enumerable.Range(0, large).Select(_ => Guid.NewGuid()).ToList();
         foreach (var id in largeIds) downstream.Recorder.Track(id);
-        var run = RunStreamsAsync(downstream, small, Request(_options.FootprintChunks, _options.FootprintChunkDelayMs), _options.FootprintPatience);
+        var smallIds = Enumerable.Range(0, small).Select(_ => Guid.NewGuid()).ToList();
+        var run = RunStreamsAsync(downstream, small, Request(_options.FootprintChunks, _options.FootprintChunkDelayMs), _options.FootprintPatience, requestIds: smallIds);
         await Task.WhenAll(largeIds.Select(id => downstream.Bus.Publish(new InteractionRequested { RequestId = id, Request = LargeRequest(id, MixedLargeMegabytes) })));
         var largeDone = Task.WhenAll(largeIds.Select(id => downstream.Recorder.Track(id).Done.Task)).WaitAsync(_options.FootprintPatience);
         var both = Task.WhenAll(run, largeDone);
         var peak = await SampleUntilAsync(worker, both);
-        var completed = downstream.Recorder.CompletedCount;
+        var completed = smallIds.Concat(largeIds).Count(id => downstream.Recorder.Track(id).Completed);
         var alive = !worker.HasExited;
         var ok = alive && completed == small + large && peak.InFlight >= small;
         _rows.Add(new Row($"Mixed, {small:N0} slow streams + {large} × {MixedLargeMegabytes} MB, 768 MiB heap",

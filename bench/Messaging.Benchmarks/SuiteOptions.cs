@@ -28,7 +28,10 @@ internal sealed record SuiteOptions
     public int LatencyConsumerConcurrency { get; init; } = 1;
     public int LatencyChunks => Quick ? 40 : 200;
     public int TtfdSamples => Quick ? 15 : 100;
-    public int[] FootprintStreams => Quick ? [200] : [2_000, 5_000];
+    public int[] FootprintStreams => FootprintOnly is { } n ? [n] : Quick ? [200] : [2_000, 5_000];
+
+    /// <summary>One footprint run of this many streams, and no mixed phase (<c>--footprint N</c>, for investigations).</summary>
+    public int? FootprintOnly { get; init; }
     /// <summary>How long a footprint or mixed run may take before it counts as broken.</summary>
     public TimeSpan FootprintPatience => TimeSpan.FromMinutes(Quick ? 2 : 4);
     /// <summary>The mixed phase: slow small streams and 15 MB requests published together.</summary>
@@ -59,6 +62,7 @@ internal sealed record SuiteOptions
         string? output = null;
         var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var settings = new Dictionary<string, string>();
+        int? footprint = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -66,14 +70,15 @@ internal sealed record SuiteOptions
                 case "--quick": quick = true; break;
                 case "--latency-consumers": latencyConsumers = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--out": output = args[++i]; break;
+                case "--footprint": footprint = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--only": foreach (var p in args[++i].Split(',')) only.Add(p.Trim()); break;
                 case "--worker-setting":
                     var kv = args[++i].Split('=', 2);
                     settings[kv[0]] = kv.Length > 1 ? kv[1] : "";
                     break;
-                default: throw new ArgumentException($"unknown argument {args[i]}; use --quick, --micro, --only a,b, --out file, --worker-setting key=value");
+                default: throw new ArgumentException($"unknown argument {args[i]}; use --quick, --micro, --only a,b, --out file, --worker-setting key=value, --footprint N");
             }
         }
-        return new SuiteOptions { Arguments = string.Join(' ', args), Quick = quick, LatencyConsumerConcurrency = latencyConsumers, Output = output, Only = only, WorkerSettings = settings };
+        return new SuiteOptions { Arguments = string.Join(' ', args), Quick = quick, LatencyConsumerConcurrency = latencyConsumers, Output = output, Only = only, WorkerSettings = settings, FootprintOnly = footprint };
     }
 }

@@ -24,6 +24,7 @@ internal static class WorkerMode
         app.MapDefaultEndpoints();
 
         long handled = 0, inFlight = 0, deltas = 0;
+        var stages = new System.Collections.Concurrent.ConcurrentQueue<(string Stage, double Milliseconds)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
@@ -39,8 +40,14 @@ internal static class WorkerMode
             }
         });
         // Histograms that only this process sees, one line per measurement (rare: one per request at most).
-        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
+            if (instrument.Name == "messaging.worker.request_stage")
+            {
+                // Written with the stats line, not here: the stream that reached the stage does not wait for the console.
+                foreach (var tag in tags) if (tag.Key == "stage") stages.Enqueue(((string)tag.Value!, value));
+                return;
+            }
             var kind = instrument.Name switch
             {
                 "messaging.worker.lease_wait" => "LEASEWAIT",
@@ -68,6 +75,8 @@ internal static class WorkerMode
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"STATS {GC.GetGCMemoryInfo().HeapSizeBytes} {Interlocked.Read(ref handled)} {Interlocked.Read(ref inFlight)} {Interlocked.Read(ref deltas)} {GC.GetTotalMemory(false)} {GC.GetTotalPauseDuration().TotalMilliseconds:0.0} {StallMeter.Stalls} {GC.GetTotalAllocatedBytes()}");
             await Console.Out.WriteLineAsync(line);
+            while (stages.TryDequeue(out var stage))
+                await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"STAGE {stage.Stage} {stage.Milliseconds:0.000}"));
             await Console.Out.FlushAsync();
             try { await Task.Delay(250, stopping); } catch (OperationCanceledException) { break; }
         }

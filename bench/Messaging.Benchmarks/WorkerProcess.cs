@@ -37,6 +37,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Whether the process has ended (an out-of-memory crash, say).</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Milliseconds from a request's publish to each stage of its start in the worker (<c>messaging.worker.request_stage</c>), by stage.</summary>
+    public ConcurrentDictionary<string, ConcurrentQueue<double>> Stages { get; } = new();
+
     /// <summary>How long requests waited for another replica's lease (ms), one per wait.</summary>
     public ConcurrentQueue<double> LeaseWaits { get; } = new();
 
@@ -95,6 +98,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
         if (line == "READY")
         {
             _ready.TrySetResult();
+            return;
+        }
+        if (line.StartsWith("STAGE ", StringComparison.Ordinal))
+        {
+            var stage = line.Split(' ');
+            Stages.GetOrAdd(stage[1], static _ => new ConcurrentQueue<double>()).Enqueue(double.Parse(stage[2], CultureInfo.InvariantCulture));
             return;
         }
         if (line.StartsWith("LEASEWAIT ", StringComparison.Ordinal) || line.StartsWith("CREATEWINDOW ", StringComparison.Ordinal))

@@ -21,6 +21,7 @@ public sealed class WorkerTelemetry : IDisposable
     private readonly Counter<long> _ownershipLost;
     private readonly Histogram<double> _leaseWaits;
     private readonly Histogram<double> _createWindows;
+    private readonly Histogram<double> _stages;
     private readonly Counter<long> _cooldowns;
     private readonly Counter<long> _deferrals;
     private readonly Counter<long> _admissions;
@@ -51,6 +52,10 @@ public sealed class WorkerTelemetry : IDisposable
             "How long a request waited for another replica's lease to end or lapse before it was claimed.");
         _createWindows = _meter.CreateHistogram<double>("messaging.worker.create_window", "s",
             "From the API naming an interaction to its id being recorded: a replica killed in between costs a second interaction.");
+        _stages = _meter.CreateHistogram<double>("messaging.worker.request_stage", "ms",
+            "How far a request's start had got, by stage, in milliseconds after it was published (its envelope's sentTime, on the " +
+            "publisher's clock): received, claimed, admitted, api_call (the create sent), first_event (from the API), " +
+            "started_published, first_delta_published. Where the time to the first delta goes.");
         _cooldowns = _meter.CreateCounter<long>("messaging.worker.quota_cooldowns", "{cooldown}",
             "Quota cooldowns taken in, by model and origin (here: a 429 this replica received; shared: another replica's).");
         _deferrals = _meter.CreateCounter<long>("messaging.worker.quota_deferrals", "{request}",
@@ -134,6 +139,12 @@ public sealed class WorkerTelemetry : IDisposable
 
     /// <summary>Records a wait for another replica's lease.</summary>
     public void LeaseWaited(TimeSpan waited) => _leaseWaits.Record(waited.TotalSeconds);
+
+    /// <summary>A request <paramref name="publishedAt"/> reached <paramref name="stage"/> of its start (nothing when nobody listens or the time is unknown).</summary>
+    public void Stage(DateTime? publishedAt, string stage)
+    {
+        if (publishedAt is { } at && _stages.Enabled) _stages.Record((DateTime.UtcNow - at).TotalMilliseconds, new KeyValuePair<string, object?>("stage", stage));
+    }
 
     /// <summary>An interaction's id was recorded <paramref name="after"/> the API named it.</summary>
     public void CreateWindow(TimeSpan after) => _createWindows.Record(after.TotalSeconds);

@@ -25,4 +25,11 @@ internal interface IStreamEventLane
 
     /// <summary>Ends when the broker has confirmed every message handed over so far (resending what a lost connection dropped).</summary>
     Task ConfirmAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends when the broker has confirmed every message handed over so far, without waiting for it here and without
+    /// resending: it faults when the connection dropped under them (the lane sends them again on its next publish or
+    /// confirm, and a later call covers them).
+    /// </summary>
+    Task Confirmed();
 }

@@ -35,6 +35,8 @@ internal sealed class MassTransitStreamEventPublisher(IPublishEndpoint publish, 
 
         public Task ConfirmAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+        public Task Confirmed() => Task.CompletedTask;
+
         private static void Stamp(SendContext context, Guid messageId, bool persistent)
         {
             context.MessageId = messageId;

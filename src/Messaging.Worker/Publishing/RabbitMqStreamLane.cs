@@ -76,6 +76,13 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
         while (_unconfirmed.Count > 0) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task Confirmed() => _unconfirmed.Count switch
+    {
+        0 => Task.CompletedTask,
+        1 => _unconfirmed.Peek().Confirm!,
+        _ => Task.WhenAll(_unconfirmed.Select(static u => u.Confirm!)), // RabbitMQ may confirm a channel's messages out of order
+    };
+
     /// <summary>The channel slot this lane publishes on.</summary>
     internal int Slot => slot;
 

@@ -25,7 +25,8 @@ namespace Messaging.Worker.Streaming;
 /// restored on another replica (<see cref="Restore"/>): that replica resumes the stream after the checkpoint's event and
 /// publishes what follows with the same sequence numbers and ids. A checkpoint is offered at most once per
 /// <see cref="CheckpointInterval"/>, after an event that carries an <c>event_id</c> (the resume point), once the broker has
-/// confirmed everything published up to it; the first one of each interaction, which names it, is offered at once.
+/// confirmed everything published up to it (the stream goes on meanwhile); the first one of each interaction, which names
+/// it, is offered at once.
 /// </para>
 /// <para>
 /// Deltas are coalesced (<see cref="WorkerOptions.DeltaCoalescingWindow"/>): a delta is held while the stream
@@ -60,9 +61,13 @@ internal sealed class InteractionRelay(
     private long _publishedThrough;
     private long _pendingThrough;
     private (long Number, JsonObject State)? _candidate;
+    private (JsonObject State, Task Confirmed)? _confirming;
     private long _lastCandidate = long.MinValue / 2;
 
     public Guid RequestId => ids.RequestId;
+
+    /// <summary>When the request was published, for its start's stages (<see cref="WorkerTelemetry.Stage"/>).</summary>
+    public DateTime? PublishedAt => ids.PublishedAt;
 
     /// <summary>Which attempt of the request this is (1 unless it had to start over).</summary>
     public int Attempt { get; init; } = 1;
@@ -174,6 +179,7 @@ internal sealed class InteractionRelay(
             Delta = ApiJson.ToElement(pending.Delta()), Text = pending.Text, Attempt = AttemptMember,
         };
         await lane.PublishAsync(message, IdOf($"delta:{pending.First}-{pending.Last}"), deliveryMode == DeltaDeliveryMode.Persistent, publishToken);
+        if (pending.First == 1) telemetry.Stage(ids.PublishedAt, "first_delta_published");
         _publishedThrough = _pendingThrough;
         for (var i = 0; i < pending.Count; i++) telemetry.DeltaPublished(pending.Type);
     }
@@ -197,6 +203,7 @@ internal sealed class InteractionRelay(
             Model = created.Model, Agent = created.Agent, Status = created.Status.Value, Created = created.Created,
             EnvironmentId = created.EnvironmentId, Attempt = AttemptMember, Supersedes = Supersedes,
         }, IdOf("started"), true, publishToken);
+        telemetry.Stage(ids.PublishedAt, "started_published");
     }
 
     /// <summary>
@@ -209,6 +216,7 @@ internal sealed class InteractionRelay(
         _hopInteractionId = id;
         InteractionId = id;
         _candidate = null;
+        _confirming = null; // the previous hop's progress: the new hop's first checkpoint supersedes it
         OnCheckpoint?.Invoke(Checkpoint(new InteractionAccumulator()), true);
     }
 
@@ -236,6 +244,7 @@ internal sealed class InteractionRelay(
     {
         ArgumentNullException.ThrowIfNull(evt);
         var number = ++_applied;
+        if (number == 1) telemetry.Stage(ids.PublishedAt, "first_event");
         switch (evt)
         {
             case InteractionCreatedEvent created:
@@ -272,13 +281,29 @@ internal sealed class InteractionRelay(
         await OfferCheckpointAsync();
     }
 
-    /// <summary>Once everything up to the candidate checkpoint's event is on the broker (confirmed), it is offered.</summary>
-    private async Task OfferCheckpointAsync()
+    /// <summary>
+    /// Once everything up to the candidate checkpoint's event is on the broker (confirmed), it is offered. The stream does
+    /// not wait for that confirm (a quorum queue's takes a disk write): the candidate waits beside it, and is offered at
+    /// the first event after its confirm came; a newer candidate replaces one still waiting.
+    /// </summary>
+    private Task OfferCheckpointAsync()
     {
-        if (_candidate is not { } candidate || candidate.Number > _publishedThrough) return;
+        if (_confirming is { } waiting && waiting.Confirmed.IsCompleted)
+        {
+            _confirming = null;
+            // A confirm lost with the connection: the lane sends the messages again, and a later candidate covers them.
+            if (waiting.Confirmed.IsCompletedSuccessfully) OnCheckpoint!(waiting.State, false);
+        }
+        if (_candidate is not { } candidate || candidate.Number > _publishedThrough) return Task.CompletedTask;
         _candidate = null;
-        await lane.ConfirmAsync(publishToken);
-        OnCheckpoint!(candidate.State, false);
+        var confirmed = lane.Confirmed();
+        if (confirmed.IsCompletedSuccessfully) OnCheckpoint!(candidate.State, false);
+        else
+        {
+            confirmed.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            _confirming = (candidate.State, confirmed);
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>What a non-delta event means for the bus.</summary>

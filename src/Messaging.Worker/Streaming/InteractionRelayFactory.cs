@@ -16,11 +16,15 @@ internal sealed record RequestIds(Guid RequestId, Guid ConversationId, Guid Turn
     /// <summary>Where its events are sent as well (its valid <c>replyTo</c>); null for none.</summary>
     public ReplyAddress? ReplyTo { get; init; }
 
+    /// <summary>When the request was published (its envelope's sentTime), for <see cref="WorkerTelemetry.Stage"/>; null when unknown.</summary>
+    public DateTime? PublishedAt { get; init; }
+
     /// <summary>The ids of a command, with the defaults the contracts promise.</summary>
     public static RequestIds Of(StreamInteraction command) =>
         new(command.RequestId, command.ConversationId ?? command.RequestId, command.TurnId ?? command.RequestId)
         {
             ReplyTo = ReplyAddress.TryParse(command.ReplyTo, out var reply, out _) ? reply : null,
+            PublishedAt = command.PublishedAt,
         };
 }
 

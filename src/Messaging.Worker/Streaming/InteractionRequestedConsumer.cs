@@ -36,6 +36,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkLanes
     {
         ArgumentNullException.ThrowIfNull(context);
         var message = context.Message;
+        telemetry.Stage(context.SentTime, "received");
         if (message.RequestId == Guid.Empty)
         {
             throw new RequestIdMissingException(); // the error pipe reads the raw body again: the id may be there after all
@@ -85,7 +86,7 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkLanes
                 await waits.WaitAsync(message, DateTimeOffset.UtcNow + MemoryWait, context.CancellationToken, QuotaDeferrals.Carry(waitingSince));
                 return;
             }
-            await mediator.Send(StreamInteraction.From(message) with { QuotaWaitingSince = waitingSince }, context.CancellationToken);
+            await mediator.Send(StreamInteraction.From(message) with { QuotaWaitingSince = waitingSince, PublishedAt = context.SentTime }, context.CancellationToken);
         }
         catch (QuotaWaitException wait)
         {

@@ -35,6 +35,9 @@ internal sealed record StreamInteraction(Guid RequestId, Guid? ConversationId, G
     /// <summary>Where its events are sent as well (<see cref="InteractionRequested.ReplyTo"/>); null for none.</summary>
     public string? ReplyTo { get; init; }
 
+    /// <summary>When its message was published (the envelope's sentTime), for the start's stages; null when unknown.</summary>
+    public DateTime? PublishedAt { get; init; }
+
     /// <summary>The command for a bus message (its tenant already resolved).</summary>
     public static StreamInteraction From(InteractionRequested message)
     {
@@ -142,6 +145,7 @@ internal sealed class StreamInteractionHandler(
         // In flight before the claim: a cancel that comes while the request waits for a dead replica's lease is kept.
         using var entry = inFlight.Start(ids.RequestId, ids.ConversationId, ids.TurnId, body.Background == true, cancellationToken);
         var claim = await checkpoints.ClaimAsync(ids.RequestId, RequestBodyHash.Of(command.Request), cancellationToken);
+        telemetry.Stage(ids.PublishedAt, "claimed");
         switch (claim.Result)
         {
             case ClaimResult.DifferentBody:
@@ -191,6 +195,7 @@ internal sealed class StreamInteractionHandler(
             // A place among the model's concurrent streams (Quota:Limits); only a request that created nothing yet may wait on the broker.
             await using var place = await streamAdmission.HoldAsync(body.Model ?? body.Agent ?? "", ids.RequestId, mayDefer: relay.InteractionId.Length == 0, cancellationToken);
             telemetry.StreamsInFlight(1);
+            telemetry.Stage(ids.PublishedAt, "admitted");
             var started = clock.GetTimestamp();
             try
             {
@@ -394,6 +399,7 @@ internal sealed class StreamInteractionHandler(
 
     private async Task StreamAsync(CreateInteractionRequest body, InteractionRelay relay, InFlightInteraction entry)
     {
+        telemetry.Stage(relay.PublishedAt, "api_call");
         await relay.RelayAllAsync(client.CreateStreamAsync(body, entry.Token), evt =>
         {
             if (evt is InteractionCreatedEvent && relay.InteractionId.Length > 0) entry.Created(relay.InteractionId);

@@ -141,6 +141,36 @@ public sealed class InteractionRelayTests : IDisposable
         AssertIds(Assert.Single(_lane.Of<InteractionCancelled>()), "v1_fail");
     }
 
+    [Fact]
+    public async Task The_stream_goes_on_while_a_checkpoint_waits_for_the_brokers_confirm()
+    {
+        var offered = new List<(string? LastEventId, bool Urgent)>();
+        var relay = new InteractionRelay(_lane, new WorkerTelemetry(_metrics.GetRequiredService<IMeterFactory>()), Ids, TestContext.Current.CancellationToken)
+        {
+            CheckpointInterval = TimeSpan.Zero,
+            OnCheckpoint = (state, urgent) => offered.Add((state["hop"]?["last_event_id"]?.GetValue<string>(), urgent)),
+        };
+        var confirm = new TaskCompletionSource();
+        _lane.ConfirmedTask = confirm.Task; // the broker has not confirmed InteractionStarted yet
+
+        await relay.RelayAsync(Event("""{"event_type":"interaction.created","event_id":"e1","interaction":{"id":"v1_wait","status":"in_progress"}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.start","event_id":"e2","index":0,"step":{"type":"model_output"}}"""));
+        await relay.RelayAsync(Event("""{"event_type":"step.delta","event_id":"e3","index":0,"delta":{"type":"text","text":"Hi"}}"""));
+
+        // Everything went out without waiting for the confirm; only the checkpoint that names the interaction was offered.
+        Assert.Single(_lane.Of<InteractionStarted>());
+        Assert.Single(_lane.Of<StepStarted>());
+        Assert.Single(_lane.Of<StepDelta>());
+        Assert.Equal([(null, true)], offered);
+
+        confirm.SetResult();
+        _lane.ConfirmedTask = Task.CompletedTask;
+        await relay.RelayAsync(Event("""{"event_type":"step.delta","event_id":"e4","index":0,"delta":{"type":"text","text":" there"}}"""));
+
+        // Confirmed: the newest checkpoint that waited is offered (e3: it replaced e1's and e2's), then e4's, confirmed at once.
+        Assert.Equal([(null, true), ("e3", false), ("e4", false)], offered);
+    }
+
     private InteractionRelay Relay(TimeSpan window = default, DeltaDeliveryMode deliveryMode = DeltaDeliveryMode.Persistent) =>
         new(_lane, new WorkerTelemetry(_metrics.GetRequiredService<IMeterFactory>()), Ids, TestContext.Current.CancellationToken, window, deliveryMode);
 

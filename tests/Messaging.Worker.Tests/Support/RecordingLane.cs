@@ -26,4 +26,9 @@ internal sealed class RecordingLane : IStreamEventLane
         Confirms++;
         return Task.CompletedTask;
     }
+
+    /// <summary>What <see cref="Confirmed"/> returns: done at once, unless a test holds the broker's confirms back.</summary>
+    public Task ConfirmedTask { get; set; } = Task.CompletedTask;
+
+    public Task Confirmed() => ConfirmedTask;
 }
