@@ -1,5 +1,6 @@
 using MassTransit;
 using Messaging.Sagas;
+using Messaging.Worker.Cancels;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

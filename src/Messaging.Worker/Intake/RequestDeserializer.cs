@@ -14,8 +14,8 @@ namespace Messaging.Worker.Intake;
 /// into an array, that into a <see cref="JsonElement"/>, the envelope's <c>message</c> into another, and the request
 /// member cloned by its converter. Here the body becomes one <see cref="JsonDocument"/> over the delivered bytes where
 /// RabbitMQ.Client put them (<see cref="DeliveredBytes"/>: not even MassTransit's array of them), and the consumer's
-/// <see cref="Messaging.Contracts.InteractionRequested.Request"/> is an element of it (<see cref="RequestMessageReader"/>). The document ends with the garbage collector (disposing it with its delivery,
-/// <see cref="DeliveryDocuments"/>, is not switched on yet). Hand-written because no MassTransit reader keeps the request where it was read.
+/// <see cref="Messaging.Contracts.InteractionRequested.Request"/> is an element of it (<see cref="RequestMessageReader"/>). The document ends with the garbage collector.
+/// Hand-written because no MassTransit reader keeps the request where it was read.
 /// Everything else — headers, other message types, failures — reads as MassTransit reads it, from the same document:
 /// what cannot be read throws a <see cref="SerializationException"/> for the error pipe (<see cref="RequestIntake"/>).
 /// </summary>
@@ -39,13 +39,10 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
     {
         ArgumentNullException.ThrowIfNull(receiveContext);
         largeMessages?.DeliveryRead(receiveContext.Body.Length ?? 0); // its buffer is given back with the heap after a burst
-        receiveContext.TryGetPayload(out DeliveryDocuments? documents);
-        return new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress, documents));
+        return new BodyConsumeContext(receiveContext, Deserialize(receiveContext.Body, receiveContext.TransportHeaders, receiveContext.InputAddress));
     }
 
-    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null) => Deserialize(body, headers, destinationAddress, null);
-
-    internal SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress, DeliveryDocuments? documents)
+    public SerializerContext Deserialize(MessageBody body, Headers headers, Uri? destinationAddress = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(headers);
@@ -56,12 +53,12 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
             var bytes = DeliveredBytes(body);
             if (!envelope)
             {
-                var message = bytes.Length > 0 ? Parse(bytes, options, documents).RootElement : JsonDocument.Parse("{}").RootElement;
+                var message = bytes.Length > 0 ? Parse(bytes, options).RootElement : JsonDocument.Parse("{}").RootElement;
                 return new RawRequestSerializerContext(options, new RawMessageContext(headers, destinationAddress, RawSerializerOptions.AnyMessageType),
                     headers.GetMessageTypes(), message);
             }
 
-            var root = Parse(bytes, options, documents).RootElement;
+            var root = Parse(bytes, options).RootElement;
             var read = root.Deserialize<MessageEnvelope>(RequestMessageReader.WithoutLargeMembers)
                 ?? throw new SerializationException("Message envelope not found");
             if (read is JsonMessageEnvelope json) json.Message = RequestMessageReader.Member(root, "message");
@@ -94,17 +91,13 @@ internal sealed class RequestDeserializer(bool envelope, LargeMessageMemory? lar
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_memory")]
     private static extern ref readonly ReadOnlyMemory<byte> MemoryOf(MemoryMessageBody body);
 
-    // Reads the bytes where they are (JsonDocument.Parse over memory keeps no copy of its own); the document ends with its
-    // delivery when the endpoint disposes them, else with the garbage collector.
-    private static JsonDocument Parse(ReadOnlyMemory<byte> bytes, JsonSerializerOptions options, DeliveryDocuments? documents)
-    {
-        var document = JsonDocument.Parse(bytes, new JsonDocumentOptions
+    // Reads the bytes where they are (JsonDocument.Parse over memory keeps no copy of its own); the document ends with the
+    // garbage collector.
+    private static JsonDocument Parse(ReadOnlyMemory<byte> bytes, JsonSerializerOptions options) =>
+        JsonDocument.Parse(bytes, new JsonDocumentOptions
         {
             AllowTrailingCommas = options.AllowTrailingCommas,
             CommentHandling = options.ReadCommentHandling,
             MaxDepth = options.MaxDepth,
         });
-        documents?.Add(document);
-        return document;
-    }
 }

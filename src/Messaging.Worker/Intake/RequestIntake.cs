@@ -37,7 +37,5 @@ internal static class RequestIntake
         var largeMessages = context.GetService<LargeMessageMemory>(); // absent where the saga runs without the worker's streaming
         endpoint.AddDeserializer(new RequestDeserializerFactory(envelope: true, largeMessages), isDefault: true); // also what an unknown content type is read as
         endpoint.AddDeserializer(new RequestDeserializerFactory(envelope: false, largeMessages));
-        // Not yet: disposing the documents at the end of each delivery (DisposeDeliveryDocumentsFilter) left the fuzz run's
-        // deliveries unanswered in CI; until that is understood, the documents end with the garbage collector.
     }
 }

@@ -29,6 +29,7 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
     public async ValueTask PublishAsync<T>(T message, Guid messageId, bool persistent, CancellationToken cancellationToken) where T : class
     {
         ArgumentNullException.ThrowIfNull(message);
+        SettleConfirmed();
         while (_unconfirmed.Count >= MaxUnconfirmed) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
         // A reply exchange that does not exist gets nothing (a queue that does not exist drops what it is sent by itself).
         if (reply is { IsExchange: true } && _replyExchangeExists is null)
@@ -76,7 +77,13 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
         while (_unconfirmed.Count > 0) await SettleOldestAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public Task Confirmed() => _unconfirmed.Count switch
+    public Task Confirmed()
+    {
+        SettleConfirmed();
+        return Unsettled();
+    }
+
+    private Task Unsettled() => _unconfirmed.Count switch
     {
         0 => Task.CompletedTask,
         1 => _unconfirmed.Peek().Confirm!,
@@ -97,6 +104,17 @@ internal sealed class RabbitMqStreamLane(RabbitMqStreamEventPublisher owner, int
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             message.Confirm = Task.FromException(ex); // settled (resent or reported) in order with the others
+        }
+    }
+
+    // What the broker has confirmed already, oldest first, is let go without waiting: the buffers go back to the pool
+    // while the stream runs, not at its end.
+    private void SettleConfirmed()
+    {
+        while (_unconfirmed.TryPeek(out var oldest) && oldest.Confirm!.IsCompletedSuccessfully)
+        {
+            _unconfirmed.Dequeue();
+            if (oldest.ReturnsBody) ArrayPool<byte>.Shared.Return(oldest.Body);
         }
     }
 

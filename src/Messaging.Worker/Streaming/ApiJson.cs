@@ -33,6 +33,4 @@ internal static class ApiJson
         if (buffer.Capacity > 1024 * 1024) t_buffer = null; // one huge step does not pin a huge buffer to the thread
         return element;
     }
-
-    public static JsonObject ToObject(JsonElement element) => InteractionsJson.ParseObject(element.GetRawText());
 }

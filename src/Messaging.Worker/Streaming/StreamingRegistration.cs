@@ -2,6 +2,7 @@ using MassTransit;
 using Messaging.Interactions;
 using Messaging.Interactions.Quotas;
 using Messaging.Worker.Budgets;
+using Messaging.Worker.Cancels;
 using Messaging.Worker.Infrastructure;
 using Messaging.Worker.Intake;
 using Messaging.Worker.Quotas;

@@ -38,20 +38,6 @@ public sealed class RequestDeserializerTests
     }
 
     [Fact]
-    public void The_documents_of_a_delivery_end_with_it()
-    {
-        var buffer = Bytes($$"""{"messageType":["urn:message:Messaging.Contracts:InteractionRequested"],"message":{"requestId":"{{Id}}","request":{{Request}} } }""");
-        var documents = new DeliveryDocuments();
-
-        var context = new RequestDeserializer(envelope: true).Deserialize(new MemoryMessageBody(buffer.AsMemory()), EmptyHeaders.Instance, null, documents);
-        Assert.True(context.TryGetMessage<InteractionRequested>(out var message));
-        Assert.Equal(Request, Raw(message!.Request));
-
-        documents.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => message.Request.GetRawText());
-    }
-
-    [Fact]
     public void A_delivery_is_read_where_the_broker_client_put_it_without_MassTransits_copy()
     {
         // RabbitMQ.Client's buffer is larger than the delivery (it is rented): MassTransit's first read would copy it out.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using MassTransit.Testing;
 using Messaging.Contracts;
+using Messaging.Worker.Cancels;
 using Messaging.Worker.Conversations;
 using Messaging.Sagas;
 using Microsoft.Extensions.DependencyInjection;

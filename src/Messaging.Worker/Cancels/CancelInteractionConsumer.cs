@@ -1,8 +1,6 @@
 using MassTransit;
 using Messaging.Contracts;
-using Messaging.Worker.Cancels;
-
-namespace Messaging.Worker.Streaming;
+namespace Messaging.Worker.Cancels;
 
 /// <summary>
 /// Consumes <see cref="CancelInteraction"/> on this replica's own temporary control queue (every replica gets every cancel,

@@ -1,7 +1,9 @@
 using Messaging.Contracts;
 using Messaging.Interactions;
 
-namespace Messaging.Worker.Streaming;
+using Messaging.Worker.Streaming;
+
+namespace Messaging.Worker.Cancels;
 
 /// <summary>
 /// Applies a <see cref="CancelInteraction"/> to the requests this replica runs: a foreground stream is stopped at once; a

@@ -2,9 +2,10 @@ using MassTransit;
 using Messaging.Client;
 using MassTransit.Saga;
 using Messaging.Contracts;
+using Messaging.Worker.Conversations;
 using Microsoft.Extensions.Options;
 
-namespace Messaging.Worker.Conversations;
+namespace Messaging.Worker.Cancels;
 
 /// <summary>
 /// Finds the conversation of a <see cref="CancelInteraction"/> that names only a turn, a request or an interaction,
