@@ -63,19 +63,7 @@ internal static class RawRabbit
         var (publisher, consumerChannel) = (link.Publisher, link.Consumer);
 
         var total = (int)(rate * duration.TotalSeconds);
-        var latencies = new double[total];
-        var received = 0;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var consumer = new AsyncEventingBasicConsumer(consumerChannel);
-        consumer.ReceivedAsync += async (_, e) =>
-        {
-            var sent = BinaryPrimitives.ReadInt64LittleEndian(e.Body.Span);
-            var n = Interlocked.Increment(ref received);
-            if (n <= total) latencies[n - 1] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
-            await consumerChannel.BasicAckAsync(e.DeliveryTag, false);
-            if (n == total) done.TrySetResult();
-        };
-        await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+        var (latencies, done) = await ReceiveStampedAsync(consumerChannel, queue, total);
 
         var props = new BasicProperties { DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient };
         var start = Stopwatch.GetTimestamp();
@@ -95,9 +83,60 @@ internal static class RawRabbit
             batch.Clear();
             await Task.Delay(1);
         }
-        await done.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await done.WaitAsync(TimeSpan.FromMinutes(1));
         await publisher.QueueDeleteAsync(queue);
         return latencies;
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="bursts"/> bursts of <paramref name="burstSize"/> messages, one burst every
+    /// <paramref name="interval"/> (as the emulator's streams write their chunks together); returns the publish → receipt
+    /// latencies in ms, each from its own message's publish.
+    /// </summary>
+    public static async Task<double[]> BurstLatencyAsync(Uri url, string queue, int burstSize, TimeSpan interval, int bursts, int prefetch, bool persistent)
+    {
+        await using var link = await Link.OpenAsync(url, queue, prefetch);
+        var (publisher, consumerChannel) = (link.Publisher, link.Consumer);
+        var total = burstSize * bursts;
+        var (latencies, done) = await ReceiveStampedAsync(consumerChannel, queue, total);
+
+        var props = new BasicProperties { DeliveryMode = persistent ? DeliveryModes.Persistent : DeliveryModes.Transient };
+        var start = Stopwatch.GetTimestamp();
+        var confirms = new List<Task>();
+        for (var burst = 0; burst < bursts; burst++)
+        {
+            var due = interval * burst - Stopwatch.GetElapsedTime(start);
+            if (due > TimeSpan.Zero) await Task.Delay(due);
+            for (var i = 0; i < burstSize; i++)
+            {
+                var body = new byte[BodyBytes];
+                BinaryPrimitives.WriteInt64LittleEndian(body, Stopwatch.GetTimestamp());
+                confirms.Add(publisher.BasicPublishAsync("", queue, true, props, body).AsTask());
+            }
+        }
+        await Task.WhenAll(confirms);
+        await done.WaitAsync(TimeSpan.FromMinutes(1));
+        await publisher.QueueDeleteAsync(queue);
+        return latencies;
+    }
+
+    /// <summary>Consumes <paramref name="total"/> messages stamped with their publish time; the latencies are filled in as they come.</summary>
+    private static async Task<(double[] Latencies, Task Done)> ReceiveStampedAsync(IChannel consumerChannel, string queue, int total)
+    {
+        var latencies = new double[total];
+        var received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(consumerChannel);
+        consumer.ReceivedAsync += async (_, e) =>
+        {
+            var sent = BinaryPrimitives.ReadInt64LittleEndian(e.Body.Span);
+            var n = Interlocked.Increment(ref received);
+            if (n <= total) latencies[n - 1] = Stopwatch.GetElapsedTime(sent).TotalMilliseconds;
+            await consumerChannel.BasicAckAsync(e.DeliveryTag, false);
+            if (n == total) done.TrySetResult();
+        };
+        await consumerChannel.BasicConsumeAsync(queue, autoAck: false, consumer);
+        return (latencies, done.Task);
     }
 
     /// <summary>One message at a time, each confirm awaited: the round trip a sequential publisher (the worker's relay) pays per message.</summary>
@@ -120,6 +159,27 @@ internal static class RawRabbit
         return times;
     }
 
+    /// <summary>
+    /// One persistent message at a time through a queue of <paramref name="queueType"/> (quorum or classic), each waited for
+    /// at the consumer before the next: what one hop of a request or an event costs on this broker; ms per message.
+    /// </summary>
+    public static async Task<double[]> HopAsync(Uri url, string queue, string queueType, int count)
+    {
+        await using var link = await Link.OpenAsync(url, queue, prefetch: 10, queueType);
+        var props = new BasicProperties { DeliveryMode = DeliveryModes.Persistent };
+        var (times, done) = await ReceiveStampedAsync(link.Consumer, queue, count);
+        for (var i = 0; i < count; i++)
+        {
+            var body = new byte[BodyBytes];
+            BinaryPrimitives.WriteInt64LittleEndian(body, Stopwatch.GetTimestamp());
+            await link.Publisher.BasicPublishAsync("", queue, true, props, body);
+            await Task.Delay(5); // long after it arrived: each message alone in the queue, as one request at a time is
+        }
+        await done.WaitAsync(TimeSpan.FromMinutes(1));
+        await link.Publisher.QueueDeleteAsync(queue);
+        return times;
+    }
+
     /// <summary>A publisher (confirms on) and a consumer, each on its own connection, around one empty durable queue.</summary>
     private sealed class Link : IAsyncDisposable
     {
@@ -138,14 +198,15 @@ internal static class RawRabbit
 
         public IChannel Consumer { get; }
 
-        public static async Task<Link> OpenAsync(Uri url, string queue, int prefetch)
+        public static async Task<Link> OpenAsync(Uri url, string queue, int prefetch, string queueType = "classic")
         {
             var factory = new ConnectionFactory { Uri = url };
             var publisherConnection = await factory.CreateConnectionAsync();
             var consumerConnection = await factory.CreateConnectionAsync();
             var publisher = await publisherConnection.CreateChannelAsync(new CreateChannelOptions(true, true));
             var consumer = await consumerConnection.CreateChannelAsync();
-            await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+            await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                new Dictionary<string, object?> { ["x-queue-type"] = queueType });
             await publisher.QueuePurgeAsync(queue);
             await consumer.BasicQosAsync(0, (ushort)prefetch, false);
             return new Link(publisherConnection, consumerConnection, publisher, consumer);
