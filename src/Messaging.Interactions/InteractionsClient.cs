@@ -100,10 +100,11 @@ public sealed partial class InteractionsClient : IInteractionsClient
         StreamRawAsync(() => ForQuotaOf(NewRequest(HttpMethod.Post, _root, AcceptEventStream, new JsonBodyContent(body.Json, setTrue: "stream")), body),
             cancellationToken);
 
-    // A create counts against its model's quota: QuotaCooldownHandler holds it during a cooldown.
+    // A create counts against its model's quota, for its tenant: QuotaCooldownHandler holds it during a cooldown.
     private static HttpRequestMessage ForQuotaOf(HttpRequestMessage message, CreateInteractionRequest body)
     {
         if ((body.Model ?? body.Agent) is { Length: > 0 } model) message.Options.Set(QuotaCooldownHandler.ModelKey, model);
+        if (body.Tenant is { } tenant) message.Options.Set(QuotaCooldownHandler.TenantKey, tenant);
         return message;
     }
 

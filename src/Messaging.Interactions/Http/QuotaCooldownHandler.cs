@@ -18,9 +18,13 @@ internal sealed class QuotaCooldownHandler(IQuotaCooldowns cooldowns, IQuotaAdmi
     /// <summary>The model (or agent) a create is for.</summary>
     public static readonly HttpRequestOptionsKey<string> ModelKey = new("Messaging.Interactions.QuotaModel");
 
+    /// <summary>The tenant a create counts for (<see cref="Models.CreateInteractionRequest.Tenant"/>), when it has one.</summary>
+    public static readonly HttpRequestOptionsKey<string> TenantKey = new("Messaging.Interactions.QuotaTenant");
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (!request.Options.TryGetValue(ModelKey, out var model)) return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var tenant = request.Options.TryGetValue(TenantKey, out var named) ? named : null;
 
         while (true)
         {
@@ -29,7 +33,7 @@ internal sealed class QuotaCooldownHandler(IQuotaCooldowns cooldowns, IQuotaAdmi
                 await HoldAsync(cooling, model, $"the API's quota for {model} was exhausted, and creates for it are held for another {cooling.TotalSeconds:0.#} s (a 429 this process or another on the same key received)", cancellationToken).ConfigureAwait(false);
                 continue;
             }
-            if (admission is not null && await admission.TryAdmitAsync(model, QuotaTenant.Current, cancellationToken).ConfigureAwait(false) is { } full)
+            if (admission is not null && await admission.TryAdmitAsync(model, tenant, cancellationToken).ConfigureAwait(false) is { } full)
             {
                 await HoldAsync(full, model, $"the configured quota for {model} is spent for this window; the next place is in {full.TotalSeconds:0.#} s", cancellationToken).ConfigureAwait(false);
                 continue;

@@ -75,6 +75,12 @@ public sealed class CreateInteractionRequest : JsonObjectView
     /// <summary><c>labels</c>.</summary>
     public JsonObject? Labels { get => Json["labels"] as JsonObject; set => Set("labels", value); }
 
+    /// <summary>
+    /// Whose the create is, for a quota shared fairly between tenants (<see cref="Quotas.IQuotaAdmission"/>); not part of
+    /// the body, never sent. Null for none.
+    /// </summary>
+    public string? Tenant { get; set; }
+
     /// <summary>True when the body asks not to store the interaction (<c>store: false</c>).</summary>
     public bool IsStateless => Store == false;
 
@@ -120,7 +126,7 @@ public sealed class CreateInteractionRequest : JsonObjectView
     }
 
     /// <summary>A deep copy (the copy and this do not share JSON).</summary>
-    public CreateInteractionRequest Clone() => new(InteractionsJson.Clone(Json));
+    public CreateInteractionRequest Clone() => new(InteractionsJson.Clone(Json)) { Tenant = Tenant };
 
     /// <summary>The number of steps the API will put before the generated ones in a <c>GET</c> timeline.</summary>
     internal int InputStepCount => Input switch

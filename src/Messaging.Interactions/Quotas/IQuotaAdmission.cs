@@ -16,7 +16,7 @@ public interface IQuotaAdmission
 
     /// <summary>
     /// As <see cref="TryAdmitAsync(string, CancellationToken)"/>, for a create of <paramref name="tenant"/>
-    /// (<see cref="QuotaTenant.Current"/>): an admission that shares the quota between tenants decides with it.
+    /// (<see cref="Models.CreateInteractionRequest.Tenant"/>): an admission that shares the quota between tenants decides with it.
     /// </summary>
     ValueTask<TimeSpan?> TryAdmitAsync(string model, string? tenant, CancellationToken cancellationToken) => TryAdmitAsync(model, cancellationToken);
 }

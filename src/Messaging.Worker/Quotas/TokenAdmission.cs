@@ -1,6 +1,5 @@
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
-using Messaging.Interactions.Quotas;
 using Messaging.Worker.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -37,10 +36,10 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
             {
                 if (await store.TryReserveTokensAsync(quotaKey, start, tokens, limit, cancellationToken))
                 {
-                    telemetry.QuotaTokens(model, "reserved", tokens, QuotaTenant.Current);
-                    return new TokenReservation(quotaKey, start, tokens, model);
+                    telemetry.QuotaTokens(model, "reserved", tokens, body.Tenant);
+                    return new TokenReservation(quotaKey, start, tokens, model, body.Tenant);
                 }
-                telemetry.QuotaTokens(model, "refused", tokens, QuotaTenant.Current);
+                telemetry.QuotaTokens(model, "refused", tokens, body.Tenant);
                 wait = start + rule.Window - now;
             }
             catch (Exception ex) when (QuotaCount.IsUnreachable(ex))
@@ -58,7 +57,7 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
     {
         if (reservation is null || used is not { } actual) return;
         var delta = actual - reservation.Tokens;
-        telemetry.QuotaTokens(reservation.Model, "used", actual, QuotaTenant.Current);
+        telemetry.QuotaTokens(reservation.Model, "used", actual, reservation.Tenant);
         if (delta == 0) return;
         try
         {
@@ -72,4 +71,4 @@ internal sealed class TokenAdmission(IOptions<QuotaOptions> options, IOptions<In
 }
 
 /// <summary>Tokens reserved in a window for one create, until the API says how many it used.</summary>
-internal sealed record TokenReservation(string QuotaKey, DateTimeOffset WindowStart, long Tokens, string Model);
+internal sealed record TokenReservation(string QuotaKey, DateTimeOffset WindowStart, long Tokens, string Model, string? Tenant);

@@ -6,7 +6,6 @@ using Messaging.Contracts;
 using Messaging.Interactions;
 using Messaging.Interactions.Models;
 using Messaging.Interactions.Streaming;
-using Messaging.Interactions.Quotas;
 using Messaging.Worker.Budgets;
 using Messaging.Worker.Cancels;
 using Messaging.Worker.Checkpoints;
@@ -135,11 +134,11 @@ internal sealed class StreamInteractionHandler(
     {
         var ids = RequestIds.Of(command);
         // A view over the message's own JSON, not a parsed copy of its text: a 15 MB request stays one 15 MB document.
-        var body = new CreateInteractionRequest(JsonObject.Create(command.Request)!);
+        // Its creates take their tenant's share of a quota (Quota:Limits), each hop's too (a clone keeps it).
+        var body = new CreateInteractionRequest(JsonObject.Create(command.Request)!) { Tenant = command.Tenant };
         body.Json.Remove("stream"); // the client decides: always a stream
 
         using var activity = WorkerTelemetry.ActivitySource.StartActivity("StreamInteraction");
-        using var tenant = QuotaTenant.Enter(command.Tenant); // its creates take their tenant's share of a quota
         activity?.SetTag("messaging.request_id", command.RequestId);
         GenAiConventions.Started(activity, body.Model ?? body.Agent, body.Agent is not null, ids.ConversationId);
         // In flight before the claim: a cancel that comes while the request waits for a dead replica's lease is kept.
