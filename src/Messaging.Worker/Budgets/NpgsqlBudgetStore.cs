@@ -11,15 +11,8 @@ namespace Messaging.Worker.Budgets;
 internal sealed class NpgsqlBudgetStore : IBudgetStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
     private readonly NpgsqlSchemaCreator _schema;
 
-    /// <summary>A store with a pool of its own (disposed with it).</summary>
-    public NpgsqlBudgetStore(string connectionString)
-        : this(NpgsqlDataSource.Create(connectionString))
-    {
-        _ownsDataSource = true;
-    }
 
     /// <summary>A store drawing on the replica's pool (<see cref="Infrastructure.WorkerDataSource"/>), which it does not dispose.</summary>
     public NpgsqlBudgetStore(NpgsqlDataSource dataSource)
@@ -60,9 +53,9 @@ internal sealed class NpgsqlBudgetStore : IBudgetStore, IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _schema.Dispose();
-        if (_ownsDataSource) await _dataSource.DisposeAsync();
+        return ValueTask.CompletedTask;
     }
 }

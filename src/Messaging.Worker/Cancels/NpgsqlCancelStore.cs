@@ -14,16 +14,9 @@ namespace Messaging.Worker.Cancels;
 internal sealed class NpgsqlCancelStore : ICancelStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
     private readonly string _table;
     private readonly NpgsqlSchemaCreator _schema;
 
-    /// <summary>A store with a pool of its own (disposed with it).</summary>
-    public NpgsqlCancelStore(string connectionString, IOptions<CancelOptions> options)
-        : this(NpgsqlDataSource.Create(connectionString), options)
-    {
-        _ownsDataSource = true;
-    }
 
     /// <summary>A store drawing on the replica's pool (<see cref="Infrastructure.WorkerDataSource"/>), which it does not dispose.</summary>
     public NpgsqlCancelStore(NpgsqlDataSource dataSource, IOptions<CancelOptions> options)
@@ -91,9 +84,9 @@ internal sealed class NpgsqlCancelStore : ICancelStore, IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_ownsDataSource) await _dataSource.DisposeAsync();
         _schema.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -17,16 +17,9 @@ namespace Messaging.Worker.Checkpoints;
 internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
     private readonly string _table;
     private readonly NpgsqlSchemaCreator _schema;
 
-    /// <summary>A store with a pool of its own (disposed with it).</summary>
-    public NpgsqlStreamCheckpointStore(string connectionString, IOptions<CheckpointOptions> options)
-        : this(NpgsqlDataSource.Create(connectionString), options)
-    {
-        _ownsDataSource = true;
-    }
 
     /// <summary>A store drawing on the replica's pool (<see cref="Infrastructure.WorkerDataSource"/>), which it does not dispose.</summary>
     public NpgsqlStreamCheckpointStore(NpgsqlDataSource dataSource, IOptions<CheckpointOptions> options)
@@ -244,9 +237,9 @@ internal sealed class NpgsqlStreamCheckpointStore : IStreamCheckpointStore, IAsy
 
     private Task EnsureSchemaAsync(CancellationToken cancellationToken) => _schema.EnsureAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_ownsDataSource) await _dataSource.DisposeAsync();
         _schema.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

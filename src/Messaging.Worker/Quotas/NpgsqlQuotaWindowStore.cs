@@ -12,15 +12,8 @@ namespace Messaging.Worker.Quotas;
 internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
     private readonly NpgsqlSchemaCreator _schema;
 
-    /// <summary>A store with a pool of its own (disposed with it).</summary>
-    public NpgsqlQuotaWindowStore(string connectionString)
-        : this(NpgsqlDataSource.Create(connectionString))
-    {
-        _ownsDataSource = true;
-    }
 
     /// <summary>A store drawing on the replica's pool (<see cref="Infrastructure.WorkerDataSource"/>), which it does not dispose.</summary>
     public NpgsqlQuotaWindowStore(NpgsqlDataSource dataSource)
@@ -186,10 +179,10 @@ internal sealed class NpgsqlQuotaWindowStore : IQuotaWindowStore, IAsyncDisposab
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _admitting.Dispose();
         _schema.Dispose();
-        if (_ownsDataSource) await _dataSource.DisposeAsync();
+        return ValueTask.CompletedTask;
     }
 }

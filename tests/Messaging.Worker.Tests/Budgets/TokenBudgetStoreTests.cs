@@ -4,6 +4,7 @@ using Messaging.Worker.Tests.Quotas;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Budgets;
 
@@ -20,14 +21,15 @@ public sealed class TokenBudgetStoreTests
         await using var database = await TestService.PostgreSqlAsync();
         var tenant = $"tenant-{Guid.NewGuid():N}";
         var clock = new FakeTimeProvider(LateOnTheFirst);
-        var stores = Enumerable.Range(0, 20).Select(_ => new NpgsqlBudgetStore(database.Address)).ToList();
+        await using var pools = new ReplicaPools(database.Address, 21); // the last is the restarted replica's
+        var stores = pools.All.Take(20).Select(pool => new NpgsqlBudgetStore(pool)).ToList();
         try
         {
             var replicas = stores.Select(s => Budgets(s, clock, tenantTokens: 1000)).ToList();
 
             await Task.WhenAll(replicas.SelectMany(r => Enumerable.Range(0, 5).Select(_ => r.ChargeAsync(tenant, Guid.NewGuid(), "m", 10))));
 
-            await using var restarted = new NpgsqlBudgetStore(database.Address);
+            await using var restarted = new NpgsqlBudgetStore(pools.All[20]);
             var spent = await Budgets(restarted, clock, tenantTokens: 1000).SpentAsync(tenant, Guid.NewGuid(), Ct);
             Assert.NotNull(spent);
             Assert.Equal((1000L, 1000L, "tenant", tenant), (spent.Used, spent.Limit, spent.Scope, spent.Subject));

@@ -12,11 +12,13 @@ public sealed class NpgsqlStreamCheckpointStoreTests : StreamCheckpointStoreCont
     private readonly string _table = $"checkpoints_{Guid.NewGuid():N}"[..24];
     private TestService? _database;
     private NpgsqlStreamCheckpointStore? _store;
+    private NpgsqlDataSource? _pool;
 
     public override async ValueTask InitializeAsync()
     {
         _database = await TestService.PostgreSqlAsync();
-        _store = new NpgsqlStreamCheckpointStore(_database.Address, Options.Create(new CheckpointOptions { TableName = _table }));
+        _pool = NpgsqlDataSource.Create(_database.Address);
+        _store = new NpgsqlStreamCheckpointStore(_pool, Options.Create(new CheckpointOptions { TableName = _table }));
         Store = _store;
     }
 
@@ -25,6 +27,7 @@ public sealed class NpgsqlStreamCheckpointStoreTests : StreamCheckpointStoreCont
     private protected override async ValueTask CleanUpAsync()
     {
         if (_store is not null) await _store.DisposeAsync();
+        if (_pool is not null) await _pool.DisposeAsync();
         if (_database is null) return;
         await using (var data = NpgsqlDataSource.Create(_database.Address))
         await using (var drop = data.CreateCommand($"DROP TABLE IF EXISTS \"{_table}\""))

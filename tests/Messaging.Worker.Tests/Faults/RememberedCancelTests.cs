@@ -45,7 +45,8 @@ public sealed class RememberedCancelTests
         await rig.Events.FirstDeltaAsync([id], Ct);
 
         // Recorded as another replica records a cancel it consumed, but never delivered to this replica's control queue.
-        await using (var store = new NpgsqlCancelStore(rig.Database.Address, Options.Create(new CancelOptions { TableName = rig.CancelTable })))
+        await using (var pools = new ReplicaPools(rig.Database.Address))
+        await using (var store = new NpgsqlCancelStore(pools.First, Options.Create(new CancelOptions { TableName = rig.CancelTable })))
             await store.RecordAsync(Guid.NewGuid(), new CancelInteraction { RequestId = id }, Ct);
 
         Assert.True(await rig.Events.WaitAsync([id], TimeSpan.FromSeconds(30), Ct));

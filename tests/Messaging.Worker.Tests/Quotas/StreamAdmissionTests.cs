@@ -4,6 +4,7 @@ using Messaging.Worker.Quotas;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Quotas;
 
@@ -25,7 +26,8 @@ public sealed class StreamAdmissionTests
         await using var database = await TestService.PostgreSqlAsync();
         var clock = new FakeTimeProvider();
         var key = $"streams-{Guid.NewGuid():N}";
-        var stores = Enumerable.Range(0, 20).Select(_ => new CountingStore(new NpgsqlQuotaStreamStore(database.Address))).ToList();
+        await using var pools = new ReplicaPools(database.Address, 20);
+        var stores = pools.All.Select(pool => new CountingStore(new NpgsqlQuotaStreamStore(pool))).ToList();
         try
         {
             var replicas = stores.Select(store => Admission(store, clock, key)).ToList();

@@ -5,6 +5,7 @@ using Messaging.Worker.Quotas;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Quotas;
 
@@ -75,7 +76,8 @@ public sealed class TokenAdmissionTests
         await using var database = await TestService.PostgreSqlAsync();
         var clock = new FakeTimeProvider(Noon);
         var key = $"tokens-{Guid.NewGuid():N}";
-        var stores = Enumerable.Range(0, 20).Select(_ => new CountingStore(new NpgsqlQuotaWindowStore(database.Address))).ToList();
+        await using var pools = new ReplicaPools(database.Address, 20);
+        var stores = pools.All.Select(pool => new CountingStore(new NpgsqlQuotaWindowStore(pool))).ToList();
         try
         {
             var replicas = stores.Select(store => Admission(store, clock, limit: 1000, apiKey: key)).ToList();

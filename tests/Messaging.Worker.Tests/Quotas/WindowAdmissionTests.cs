@@ -4,6 +4,7 @@ using Messaging.Worker.Quotas;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Messaging.Worker.Tests.Support;
 
 namespace Messaging.Worker.Tests.Quotas;
 
@@ -26,7 +27,8 @@ public sealed class WindowAdmissionTests
         await using var database = await TestService.PostgreSqlAsync();
         var clock = new FakeTimeProvider(Noon);
         var key = $"admission-{Guid.NewGuid():N}";
-        var stores = Enumerable.Range(0, 20).Select(_ => new NpgsqlQuotaWindowStore(database.Address)).ToList();
+        await using var pools = new ReplicaPools(database.Address, 20);
+        var stores = pools.All.Select(pool => new NpgsqlQuotaWindowStore(pool)).ToList();
         try
         {
             var replicas = stores.Select(store => Admission(store, clock, key)).ToList();
@@ -70,7 +72,8 @@ public sealed class WindowAdmissionTests
     public async Task When_the_count_cannot_be_reached_creates_wait_and_none_is_admitted_uncounted()
     {
         // A port nothing listens on: every take fails.
-        await using var store = new NpgsqlQuotaWindowStore("Host=127.0.0.1;Port=1;Username=x;Password=x;Database=x;Timeout=2");
+        await using var pools = new ReplicaPools("Host=127.0.0.1;Port=1;Username=x;Password=x;Database=x;Timeout=2");
+        await using var store = new NpgsqlQuotaWindowStore(pools.First);
         var admission = Admission(store, new FakeTimeProvider(Noon), "unreachable");
 
         var answers = await AskAsync([admission], perReplica: 3);
