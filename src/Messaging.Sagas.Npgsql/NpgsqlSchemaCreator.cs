@@ -6,13 +6,17 @@ namespace Messaging.Sagas;
 /// Runs a table's DDL (<c>CREATE … IF NOT EXISTS</c>) once per process, before the first statement that needs it. Replicas
 /// starting together are serialised by one transaction-scoped advisory lock shared by every table this code creates (two
 /// tables may share a new schema), because concurrent <c>IF NOT EXISTS</c> statements can still collide on the catalog's
-/// unique indexes. Used by the saga store and by the worker's checkpoint store.
+/// unique indexes. Used by the saga store, and public for the tables an application keeps beside it (the worker's
+/// checkpoints, cancels, quotas and budgets): their creation is serialised with the saga's.
 /// </summary>
-internal sealed class NpgsqlSchemaCreator(NpgsqlDataSource dataSource, string ddl) : IDisposable
+/// <param name="dataSource">The database.</param>
+/// <param name="ddl">The statements that create the tables (<c>IF NOT EXISTS</c>).</param>
+public sealed class NpgsqlSchemaCreator(NpgsqlDataSource dataSource, string ddl) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _ready;
 
+    /// <summary>Runs the DDL unless this instance has run it already.</summary>
     public async Task EnsureAsync(CancellationToken cancellationToken)
     {
         if (_ready) return;
@@ -35,5 +39,6 @@ internal sealed class NpgsqlSchemaCreator(NpgsqlDataSource dataSource, string dd
         }
     }
 
+    /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
 }
