@@ -23,12 +23,18 @@ const schemaRules = (base) => ({
   [`${base}/description`]: rule('non-breaking', 'non-breaking', 'non-breaking'),
   [`${base}/title`]: rule('non-breaking', 'non-breaking', 'non-breaking'),
 });
+// A message's headers are a schema too: a message may gain optional headers (a publisher that sends none is still
+// right), never lose or retype one.
 export const overrides = {
   '/components/schemas': rule('non-breaking', 'breaking', 'breaking'),
   '/components/schemas/*': rule('non-breaking', 'breaking', 'breaking'),
   ...schemaRules('/components/schemas/*'),
   ...schemaRules('/channels/*/messages/*/payload'),
   ...schemaRules('/components/messages/*/payload'),
+  '/channels/*/messages/*/headers': rule('non-breaking', 'breaking', 'breaking'),
+  '/components/messages/*/headers': rule('non-breaking', 'breaking', 'breaking'),
+  ...schemaRules('/channels/*/messages/*/headers'),
+  ...schemaRules('/components/messages/*/headers'),
 };
 
 const parse = async (text) => {

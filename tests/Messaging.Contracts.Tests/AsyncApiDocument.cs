@@ -83,6 +83,7 @@ internal static class AsyncApiDocument
                         new JsonObject { ["properties"] = new JsonObject { ["message"] = new JsonObject { ["$ref"] = $"#/components/schemas/{type}" } } }),
                 },
             };
+            if (HeadersOf(type) is { } headers) messages[type]!["headers"] = headers;
             var channelMessages = new JsonObject { [type] = new JsonObject { ["$ref"] = $"#/components/messages/{type}" } };
             if (PlainJson.Contains(type))
             {
@@ -94,6 +95,7 @@ internal static class AsyncApiDocument
                     ["correlationId"] = new JsonObject { ["location"] = CorrelationOf(type, envelope: false) },
                     ["payload"] = new JsonObject { ["$ref"] = $"#/components/schemas/{type}" },
                 };
+                if (HeadersOf(type) is { } plainHeaders) messages[type + "Plain"]!["headers"] = plainHeaders;
                 channelMessages[type + "Plain"] = new JsonObject { ["$ref"] = $"#/components/messages/{type}Plain" };
             }
             channels[type] = new JsonObject
@@ -123,7 +125,9 @@ internal static class AsyncApiDocument
         }
 
         var events = types.Where(t => !Requests.Contains(t)).ToList();
-        channels["workQueue"] = Queue("interaction-requested", "The work queue (a quorum queue, bound to the InteractionRequested exchange): the worker replicas compete for its requests.",
+        channels["workQueue"] = Queue("interaction-requested", "The work queue (a quorum queue): requests larger than 64 KiB, or without the header messaging-lane: small, reached through the headers exchange interaction-requested-lanes, which the InteractionRequested exchange is bound to. The worker replicas compete for its requests; a small one is moved to the small lane.",
+            ["InteractionRequested", "InteractionRequestedPlain"]);
+        channels["smallLane"] = Queue("interaction-requested-small", "The work queue's small lane (a quorum queue): requests of at most 64 KiB published with the header messaging-lane: small, which a replica runs as many at once as its stream limit. A larger one found here is moved to the work queue.",
             ["InteractionRequested", "InteractionRequestedPlain"]);
         channels["sagaQueue"] = Queue("conversation-state", "The saga's queue: requests, turns, cancels, function results and the workers' events of every conversation.",
             ["ConversationTurnRequested", "ConversationTurnRequestedPlain", "FunctionResultSubmitted", "FunctionResultSubmittedPlain", "CancelInteraction", "CancelInteractionPlain"]);
@@ -176,6 +180,21 @@ internal static class AsyncApiDocument
         return "# Generated from the contracts by tests/Messaging.Contracts.Tests: do not edit (UPDATE_SCHEMAS=1 regenerates it).\n"
                + new SerializerBuilder().WithQuotingNecessaryStrings().Build().Serialize(Plain(document));
     }
+
+    /// <summary>The AMQP headers a message may carry: an InteractionRequested its lane (Messaging.Client's RequestLanes); others none.</summary>
+    private static JsonObject? HeadersOf(string type) => type != "InteractionRequested" ? null : new JsonObject
+    {
+        ["type"] = "object",
+        ["properties"] = new JsonObject
+        {
+            ["messaging-lane"] = new JsonObject
+            {
+                ["type"] = "string",
+                ["enum"] = new JsonArray("small"),
+                ["description"] = "small: the request (UTF-8 bytes of its create body) is at most 64 KiB; it goes to the work queue's small lane, which runs as wide as a replica's stream limit. Leave it out otherwise.",
+            },
+        },
+    };
 
     private static JsonObject Queue(string name, string description, string[] messages) => new()
     {
