@@ -103,7 +103,13 @@ public sealed class RequestEvents(Guid requestId)
         }
     }
 
-    public string Describe() => string.Join(", ", All.Select(m => m.GetType().Name));
+    public string Describe() => string.Join(", ", All.Select(static m => m switch
+    {
+        // A failure says why: a flaky run is read from its log alone.
+        InteractionFailed failed => $"InteractionFailed ({failed.Reason}: {failed.Message})",
+        InteractionRejected rejected => $"InteractionRejected ({string.Join("; ", rejected.Errors.Select(static e => $"{e.Field} {e.Message}"))})",
+        _ => m.GetType().Name,
+    }));
 
     /// <summary>Waits until <paramref name="condition"/> holds; after <paramref name="patience"/>, fails with what <paramref name="explain"/> says and what arrived.</summary>
     public async Task<RequestEvents> UntilAsync(Func<RequestEvents, bool> condition, TimeSpan patience, Func<Task<string>> explain)
