@@ -138,7 +138,7 @@ internal sealed class InteractionRelay(
                     if (!reading.IsCompleted)
                     {
                         await FlushDeltasAsync();
-                        await OfferCheckpointAsync();
+                        OfferCheckpoint();
                     }
                     more = await reading;
                     reading = null;
@@ -163,7 +163,7 @@ internal sealed class InteractionRelay(
             await enumerator.DisposeAsync();
         }
         await FlushDeltasAsync();
-        await OfferCheckpointAsync();
+        OfferCheckpoint();
     }
 
     /// <summary>Publishes the deltas held, as one <see cref="Contracts.StepDelta"/>.</summary>
@@ -278,7 +278,7 @@ internal sealed class InteractionRelay(
             // a consumer can cut the overlap out of differently coalesced replays (Messaging.Client.RequestStreamAssembler).
             if (evt is StepDeltaEvent) await FlushDeltasAsync();
         }
-        await OfferCheckpointAsync();
+        OfferCheckpoint();
     }
 
     /// <summary>
@@ -286,7 +286,7 @@ internal sealed class InteractionRelay(
     /// not wait for that confirm (a quorum queue's takes a disk write): the candidate waits beside it, and is offered at
     /// the first event after its confirm came; a newer candidate replaces one still waiting.
     /// </summary>
-    private Task OfferCheckpointAsync()
+    private void OfferCheckpoint()
     {
         if (_confirming is { } waiting && waiting.Confirmed.IsCompleted)
         {
@@ -294,7 +294,7 @@ internal sealed class InteractionRelay(
             // A confirm lost with the connection: the lane sends the messages again, and a later candidate covers them.
             if (waiting.Confirmed.IsCompletedSuccessfully) OnCheckpoint!(waiting.State, false);
         }
-        if (_candidate is not { } candidate || candidate.Number > _publishedThrough) return Task.CompletedTask;
+        if (_candidate is not { } candidate || candidate.Number > _publishedThrough) return;
         _candidate = null;
         var confirmed = lane.Confirmed();
         if (confirmed.IsCompletedSuccessfully) OnCheckpoint!(candidate.State, false);
@@ -303,7 +303,6 @@ internal sealed class InteractionRelay(
             confirmed.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             _confirming = (candidate.State, confirmed);
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>What a non-delta event means for the bus.</summary>

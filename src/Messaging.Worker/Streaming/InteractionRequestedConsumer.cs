@@ -22,7 +22,7 @@ namespace Messaging.Worker.Streaming;
 /// A request whose model's quota is spent waits on the broker instead, announced (<see cref="QuotaDeferrals"/>), as one
 /// that does not fit the memory budget does.
 /// </summary>
-internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkLanes lanes, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
+internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkLanes lanes, WorkQueue workQueue, RequestWaits waits, RequestAnswers answers, MemoryBudget budget,
     QuotaDeferrals quota, TenantResolver tenants, RequesterReplies replies, IOptions<WorkerOptions> options, WorkerTelemetry telemetry, ILogger<InteractionRequestedConsumer> logger)
     : IConsumer<InteractionRequested>
 {
@@ -45,14 +45,15 @@ internal sealed class InteractionRequestedConsumer(IMediator mediator, WorkLanes
         var tenant = tenants.Resolve(context.ReceiveContext, message.Tenant);
         if (tenant.Problem is null) message = message with { Tenant = tenant.Tenant };
 
-        // On the wrong lane (a small request unmarked, a large one marked small): moved, with its tenant, before anything else.
-        if (tenant.Problem is null && lanes.Elsewhere(context, message) is { } lane)
+        var waitingSince = QuotaDeferrals.WaitingSince(context);
+        // On the wrong lane (a small request unmarked, a large one marked small): sent on to its own before anything else,
+        // with its tenant, its earliest start and its first quota wait.
+        if (tenant.Problem is null && lanes.OnWrongLane(context, message))
         {
-            await WorkQueue.MoveAsync(context, message, lane);
+            await workQueue.SendAsync(message, waits.NotBefore(context), context.CancellationToken, QuotaDeferrals.Carry(waitingSince));
             return;
         }
 
-        var waitingSince = QuotaDeferrals.WaitingSince(context);
         if (tenant.Problem is null && waits.NotBefore(context) is { } due)
         {
             // Put off (its messaging-not-before header): it waits on the broker, not here, and comes back at its time.
@@ -130,18 +131,18 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
 {
     private readonly int _prefetch;
     private readonly int _smallPrefetch;
-    private readonly bool _lanes;
+    private readonly WorkLanes _lanes;
     private readonly BusOptions _bus;
 
     /// <summary>Reads the limits from the options.</summary>
-    public InteractionRequestedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus, MemoryBudget budget)
+    public InteractionRequestedConsumerDefinition(IOptions<WorkerOptions> worker, IOptions<BusOptions> bus, MemoryBudget budget, WorkLanes lanes)
     {
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(budget);
         ConcurrentMessageLimit = worker.Value.MaxConcurrentStreams;
-        _lanes = bus.Value.RabbitMqUrl is not null;
-        _prefetch = bus.Value.PrefetchCount ?? DefaultPrefetch(worker.Value, budget, _lanes);
+        _lanes = lanes;
+        _prefetch = bus.Value.PrefetchCount ?? DefaultPrefetch(worker.Value, budget, lanes.Active);
         _smallPrefetch = worker.Value.MaxConcurrentStreams;
         _bus = bus.Value;
     }
@@ -163,12 +164,11 @@ internal sealed class InteractionRequestedConsumerDefinition : ConsumerDefinitio
         IConsumerConfigurator<InteractionRequestedConsumer> consumerConfigurator, IRegistrationContext context)
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
-        var lanes = context.GetRequiredService<WorkLanes>();
-        var small = lanes.IsSmallLane(endpointConfigurator.InputAddress);
+        var small = _lanes.IsSmallLane(endpointConfigurator.InputAddress);
         endpointConfigurator.PrefetchCount = small ? _smallPrefetch : _prefetch;
-        if (!small && _lanes) endpointConfigurator.ConcurrentMessageLimit = _prefetch; // it cannot hold more
+        if (!small && _lanes.Active) endpointConfigurator.ConcurrentMessageLimit = _prefetch; // it cannot hold more
         // On RabbitMQ the lanes are bound by LaneTopology, not to the requests' exchange directly.
-        if (_lanes) endpointConfigurator.ConfigureConsumeTopology = false;
+        if (_lanes.Active) endpointConfigurator.ConfigureConsumeTopology = false;
         endpointConfigurator.UseRequestDeserializer(context);
         endpointConfigurator.UseRequestIntake(context);
         // Past the delivery limit a request goes to the poison queue's own exchange, whose consumer answers it.

@@ -36,13 +36,11 @@ internal sealed class WorkLanes(IOptions<BusOptions> bus, IEndpointNameFormatter
     /// <summary>The exchange of the lane a request belongs on.</summary>
     public string LaneOf(InteractionRequested request) => Active && RequestLanes.IsSmall(request) ? SmallLane : Entry;
 
-    /// <summary>Where a delivery of <paramref name="request"/> must go instead of running here; null when this is its lane.</summary>
-    public string? Elsewhere(ConsumeContext context, InteractionRequested request)
+    /// <summary>Whether a delivery of <paramref name="request"/> came in on the other lane than its own (<see cref="LaneOf"/>).</summary>
+    public bool OnWrongLane(ConsumeContext context, InteractionRequested request)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!Active) return null;
-        var lane = LaneOf(request);
-        return lane == SmallLane == IsSmallLane(context.ReceiveContext.InputAddress) ? null : lane;
+        return Active && LaneOf(request) == SmallLane != IsSmallLane(context.ReceiveContext.InputAddress);
     }
 }
 

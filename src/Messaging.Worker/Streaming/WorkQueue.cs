@@ -24,23 +24,6 @@ internal sealed class WorkQueue(IBus bus, WorkLanes lanes)
         }, notBefore: null, cancellationToken);
     }
 
-    /// <summary>
-    /// Moves a delivery found on the wrong lane to <paramref name="lane"/> (<see cref="WorkLanes.Elsewhere"/>), with its
-    /// earliest start and its first quota wait: sent from the consume, so the trace goes on, under the worker's user.
-    /// </summary>
-    public static async Task MoveAsync(ConsumeContext context, InteractionRequested request, string lane)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var endpoint = await context.GetSendEndpoint(new Uri($"exchange:{lane}"));
-        await endpoint.Send(request, copy =>
-        {
-            foreach (var header in MovedHeaders)
-                if (context.Headers.TryGetHeader(header, out var value)) copy.Headers.Set(header, value);
-        }, context.CancellationToken);
-    }
-
-    private static readonly string[] MovedHeaders = [RequestWaits.NotBeforeHeader, Quotas.QuotaDeferrals.WaitingSinceHeader];
-
     /// <summary>Sends <paramref name="request"/> to the work queue's lane for its size, with its earliest start when it has one.</summary>
     public async Task SendAsync(InteractionRequested request, DateTimeOffset? notBefore, CancellationToken cancellationToken,
         IReadOnlyDictionary<string, object?>? headers = null)
